@@ -1,0 +1,136 @@
+#include "absl/strings/string_view.h"
+#include "inference/engine.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "inference/eval/certainty.h"
+#include "inference/eval/evaluator.h"
+#include "inference/eval/explanation.h"
+#include "inference/eval/questions.h"
+#include "inference/io/assessment_reader.h"
+#include "inference/portfolio/portfolio.h"
+#include "inference/util/status_macros.h"
+#include "inference/util/format.h"
+#include "inference/util/suggest.h"
+#include "absl/strings/str_join.h"
+
+namespace align::inference {
+namespace {
+
+absl::StatusOr<int> ResolveNode(const RuleBase& rule_base, absl::string_view id) {
+  if (auto node = rule_base.FindNode(id)) return *node;
+  std::vector<absl::string_view> ids;
+  for (const NodeInfo& node : rule_base.nodes()) ids.push_back(node.id);
+  return absl::NotFoundError(absl::StrCat("unknown node '", id, "'",
+                                          DidYouMean(ClosestNames(id, ids))));
+}
+
+// Runs the rules; the portfolio analysis goes along since the diagnosis reports it.
+struct Run {
+  PortfolioAnalysis portfolio;
+  Evaluation evaluation;
+};
+
+absl::StatusOr<Run> Evaluate(const RuleBase& rule_base, const proto::Assessment& assessment) {
+  RETURN_IF_ERROR(ValidateAssessment(assessment, rule_base.schema()));
+  Run run{AnalysePortfolio(assessment), Evaluation(rule_base)};
+  LoadFacts(rule_base, assessment, run.portfolio, run.evaluation);
+  EvaluateAll(rule_base, run.evaluation);
+  return run;
+}
+
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const RuleBase> rule_base) : rule_base_(std::move(rule_base)) {}
+
+absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& assessment,
+                                                  const DiagnoseOptions& options) const {
+  const RuleBase& rules = *rule_base_;
+  std::vector<int> why_not_nodes;
+  for (const std::string& id : options.why_not) {
+    ASSIGN_OR_RETURN(int node, ResolveNode(rules, id));
+    why_not_nodes.push_back(node);
+  }
+  ASSIGN_OR_RETURN(Run run, Evaluate(rules, assessment));
+  const Evaluation& evaluation = run.evaluation;
+
+  proto::Diagnosis diagnosis;
+  diagnosis.mutable_rule_base()->set_id(rules.id());
+  diagnosis.mutable_rule_base()->set_version(rules.version());
+  diagnosis.mutable_rule_base()->set_digest(rules.digest());
+  diagnosis.set_organisation(assessment.organisation());
+  diagnosis.set_date(assessment.date());
+  *diagnosis.mutable_portfolio() = std::move(run.portfolio.summary);
+
+  // Concluded nodes per kind, most certain first, ties by id (nodes are indexed by id).
+  std::vector<int> concluded;
+  for (int node : rules.evaluation_order()) {
+    if (evaluation.certainty[node] > kFiringThreshold) concluded.push_back(node);
+  }
+  std::stable_sort(concluded.begin(), concluded.end(), [&](int a, int b) {
+    if (evaluation.certainty[a] != evaluation.certainty[b]) {
+      return evaluation.certainty[a] > evaluation.certainty[b];
+    }
+    return a < b;
+  });
+  for (int node : concluded) {
+    const NodeInfo& info = rules.node(node);
+    google::protobuf::RepeatedPtrField<proto::Conclusion>* list = nullptr;
+    int limit = 0;
+    switch (info.kind) {
+      case NodeKind::kPattern: list = diagnosis.mutable_patterns(); limit = options.max_patterns; break;
+      case NodeKind::kCause: list = diagnosis.mutable_causes(); limit = options.max_causes; break;
+      case NodeKind::kAction: list = diagnosis.mutable_actions(); limit = options.max_actions; break;
+      case NodeKind::kFinding: list = diagnosis.mutable_findings(); break;
+      case NodeKind::kIndicator: continue;
+    }
+    if (limit > 0 && list->size() >= limit) continue;
+    proto::Conclusion* c = list->Add();
+    c->set_id(info.id);
+    c->set_kind(std::string(KindName(info.kind)));
+    c->set_title(info.title);
+    c->set_category(info.category);
+    c->set_description(info.description);
+    c->set_source(info.source);
+    c->set_certainty(std::round(evaluation.certainty[node] * 1e4) / 1e4);
+    if (options.include_explanations) {
+      *c->mutable_explanation() = ExplainNode(rules, evaluation, node, /*all_rules=*/false);
+    }
+  }
+
+  for (size_t r = 0; r < rules.rules().size(); ++r) {
+    if (evaluation.rules[r].status != RuleStatus::kBlocked) continue;
+    proto::RuleTrace trace = TraceRule(rules, evaluation, static_cast<int>(r));
+    if (trace.missing().empty()) continue;  // blocked only through another conclusion
+    proto::PendingRule* pending = diagnosis.add_would_fire();
+    pending->set_rule_id(trace.rule_id());
+    pending->set_conclusion(rules.node(rules.rules()[r].conclusion).id);
+    *pending->mutable_missing() = trace.missing();
+    pending->set_text(absl::StrCat("rule ", trace.rule_id(), " would conclude ",
+                                   pending->conclusion(), " (cf ",
+                                   FormatNumber(trace.rule_cf()), ") if ",
+                                   absl::StrJoin(trace.missing(), ", "), " were known: ",
+                                   trace.condition()));
+  }
+
+  for (proto::OpenQuestion& q :
+       RankOpenQuestions(rules, evaluation, static_cast<size_t>(std::max(0, options.max_questions)))) {
+    *diagnosis.add_open_questions() = std::move(q);
+  }
+  for (int node : why_not_nodes) {
+    if (evaluation.certainty[node] > kFiringThreshold) continue;
+    *diagnosis.add_why_not() = ExplainNode(rules, evaluation, node, /*all_rules=*/true);
+  }
+  return diagnosis;
+}
+
+absl::StatusOr<proto::Explanation> Engine::Explain(const proto::Assessment& assessment,
+                                                   absl::string_view node_id) const {
+  ASSIGN_OR_RETURN(int node, ResolveNode(*rule_base_, node_id));
+  ASSIGN_OR_RETURN(Run run, Evaluate(*rule_base_, assessment));
+  return ExplainNode(*rule_base_, run.evaluation, node, /*all_rules=*/true);
+}
+
+}  // namespace align::inference

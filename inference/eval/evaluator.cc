@@ -1,0 +1,171 @@
+#include "inference/eval/evaluator.h"
+
+#include <algorithm>
+
+#include "inference/eval/certainty.h"
+
+namespace align::inference {
+namespace {
+
+constexpr Interval kUnknownTruth{-1, 1};
+
+Interval Truth(bool holds, double confidence) {
+  double value = holds ? confidence : -confidence;
+  return {value, value};
+}
+
+bool Compare(double x, ast::CompareOp op, double y) {
+  switch (op) {
+    case ast::CompareOp::kLess: return x < y;
+    case ast::CompareOp::kLessEqual: return x <= y;
+    case ast::CompareOp::kGreater: return x > y;
+    case ast::CompareOp::kGreaterEqual: return x >= y;
+    case ast::CompareOp::kEqual: return x == y;
+    case ast::CompareOp::kNotEqual: return x != y;
+  }
+  return false;
+}
+
+Interval EvaluateLeaf(const Op& op, const Evaluation& evaluation) {
+  if (op.code == OpCode::kCertainty) {
+    double cf = evaluation.certainty[op.node];
+    return {cf, cf};
+  }
+  if (op.code == OpCode::kCompareCertainty) {
+    return Truth(Compare(evaluation.certainty[op.node], op.compare, op.a), 1);
+  }
+  const Fact& fact = evaluation.facts[op.node];
+  if (op.code == OpCode::kKnown) return Truth(fact.known, 1);
+  if (!fact.known) return op.code == OpCode::kRamp ? Interval{0, 1} : kUnknownTruth;
+  switch (op.code) {
+    case OpCode::kCompare:
+      return Truth(Compare(fact.number, op.compare, op.a), fact.confidence);
+    case OpCode::kBetween:
+      return Truth(fact.number >= op.a && fact.number <= op.b, fact.confidence);
+    case OpCode::kIsFlag:
+      return Truth(fact.flag == op.flag, fact.confidence);
+    case OpCode::kInChoices:
+      return Truth(fact.choice >= 0 && ((op.choice_mask >> fact.choice) & 1) != 0,
+                   fact.confidence);
+    case OpCode::kRamp: {
+      double degree = std::clamp((fact.number - op.a) / (op.b - op.a), 0.0, 1.0);
+      return {degree * fact.confidence, degree * fact.confidence};
+    }
+    default:
+      return kUnknownTruth;
+  }
+}
+
+// Applies one op to the value stack.
+void Step(const Op& op, const Evaluation& evaluation, std::vector<Interval>& stack) {
+  switch (op.code) {
+    case OpCode::kNot: {
+      Interval& top = stack.back();
+      top = {-top.hi, -top.lo};
+      return;
+    }
+    case OpCode::kAnd:
+    case OpCode::kOr: {
+      const bool is_and = op.code == OpCode::kAnd;
+      Interval result = stack[stack.size() - op.arity];
+      for (size_t i = stack.size() - op.arity + 1; i < stack.size(); ++i) {
+        const Interval& operand = stack[i];
+        result.lo = is_and ? std::min(result.lo, operand.lo) : std::max(result.lo, operand.lo);
+        result.hi = is_and ? std::min(result.hi, operand.hi) : std::max(result.hi, operand.hi);
+      }
+      stack.resize(stack.size() - op.arity + 1);
+      stack.back() = result;
+      return;
+    }
+    default:
+      stack.push_back(EvaluateLeaf(op, evaluation));
+  }
+}
+
+void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
+  CertaintyAccumulator accumulator;
+  for (int index : rule_base.node(node).rules) {
+    const Rule& rule = rule_base.rules()[index];
+    evaluation.stack.clear();
+    for (const Op& op : rule_base.Plan(rule)) Step(op, evaluation, evaluation.stack);
+    RuleState& state = evaluation.rules[index];
+    state.premise = evaluation.stack.back();
+    if (state.premise.lo > kFiringThreshold) {
+      state.status = RuleStatus::kFired;
+      state.contribution = rule.cf * state.premise.lo;
+      accumulator.Add(state.contribution);
+    } else {
+      state.status =
+          state.premise.hi > kFiringThreshold ? RuleStatus::kBlocked : RuleStatus::kFailed;
+      state.contribution = 0;
+    }
+  }
+  evaluation.certainty[node] = accumulator.Result();
+}
+
+}  // namespace
+
+Evaluation::Evaluation(const RuleBase& rule_base)
+    : facts(rule_base.nodes().size()),
+      certainty(rule_base.nodes().size(), 0.0),
+      rules(rule_base.rules().size()) {
+  stack.reserve(64);
+}
+
+void LoadFacts(const RuleBase& rule_base, const proto::Assessment& assessment,
+               const PortfolioAnalysis& portfolio, Evaluation& evaluation) {
+  for (const auto& [id, observation] : assessment.observations()) {
+    auto node = rule_base.FindNode(id);
+    if (!node) continue;
+    const NodeInfo& info = rule_base.node(*node);
+    Fact& fact = evaluation.facts[*node];
+    switch (observation.value_case()) {
+      case proto::Observation::kNumber:
+        fact.number = observation.number();
+        fact.known = info.type == ValueType::kNumber;
+        break;
+      case proto::Observation::kFlag:
+        fact.flag = observation.flag();
+        fact.known = info.type == ValueType::kBool;
+        break;
+      case proto::Observation::kChoice: {
+        auto it = std::find(info.choices.begin(), info.choices.end(), observation.choice());
+        fact.choice = it == info.choices.end() ? -1 : static_cast<int>(it - info.choices.begin());
+        fact.known = info.type == ValueType::kChoice && fact.choice >= 0;
+        break;
+      }
+      case proto::Observation::VALUE_NOT_SET:
+        break;
+    }
+    fact.confidence = observation.confidence() > 0 ? observation.confidence() : 1.0;
+  }
+  const std::vector<int>& nodes = rule_base.portfolio_nodes();
+  for (size_t i = 0; i < nodes.size() && i < portfolio.figures.size(); ++i) {
+    Fact& fact = evaluation.facts[nodes[i]];
+    fact.known = portfolio.figures[i].has_value();
+    fact.number = portfolio.figures[i].value_or(0);
+    fact.confidence = 1;
+  }
+}
+
+void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation) {
+  EvaluateNodes(rule_base, rule_base.evaluation_order(), evaluation);
+}
+
+void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
+                   Evaluation& evaluation) {
+  for (int node : nodes) EvaluateNode(rule_base, node, evaluation);
+}
+
+std::vector<Interval> TracePlan(const RuleBase& rule_base, const Rule& rule,
+                                const Evaluation& evaluation) {
+  std::vector<Interval> values;
+  std::vector<Interval> stack;
+  for (const Op& op : rule_base.Plan(rule)) {
+    Step(op, evaluation, stack);
+    values.push_back(stack.back());
+  }
+  return values;
+}
+
+}  // namespace align::inference

@@ -1,0 +1,73 @@
+// Runs a compiled rule base over the facts of one assessment: every conclusion once, in
+// topological order, with MYCIN certainty factors and three-valued logic for unknowns.
+#ifndef ALIGN_INFERENCE_EVAL_EVALUATOR_H_
+#define ALIGN_INFERENCE_EVAL_EVALUATOR_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/types/span.h"
+#include "inference/portfolio/portfolio.h"
+#include "inference/rulebase/rule_base.h"
+#include "inference/util/proto_alias.h"
+
+namespace align::inference {
+
+// One indicator's observed value.
+struct Fact {
+  bool known = false;
+  double number = 0;
+  bool flag = false;
+  int choice = -1;  // index into NodeInfo::choices
+  double confidence = 1;
+};
+
+// The certainty a condition can still take: [lo, hi]. Known conditions have lo == hi; a
+// condition on an unknown indicator spans every value it could take once known.
+struct Interval {
+  double lo = 0;
+  double hi = 0;
+};
+
+enum class RuleStatus : uint8_t {
+  kFailed,   // premise known to be at or below the firing threshold
+  kFired,    // premise above the threshold whatever the unknowns turn out to be
+  kBlocked,  // would fire if unknown indicators came out favourably
+};
+
+struct RuleState {
+  RuleStatus status = RuleStatus::kFailed;
+  Interval premise;
+  double contribution = 0;
+};
+
+// Everything one diagnosis computes; indexed by node and rule index of the rule base.
+struct Evaluation {
+  explicit Evaluation(const RuleBase& rule_base);
+
+  std::vector<Fact> facts;        // indicators
+  std::vector<double> certainty;  // conclusions; 0 until evaluated
+  std::vector<RuleState> rules;
+  std::vector<Interval> stack;    // scratch for premise evaluation
+};
+
+// Sets the facts from a validated assessment (see ValidateAssessment) and its portfolio
+// figures. Observations of ids the rule base does not declare are ignored here.
+void LoadFacts(const RuleBase& rule_base, const proto::Assessment& assessment,
+               const PortfolioAnalysis& portfolio, Evaluation& evaluation);
+
+// Evaluates every conclusion.
+void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation);
+
+// Re-evaluates only `nodes` (conclusions, in evaluation order), e.g. the downstream part of
+// the graph after one fact changed.
+void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
+                   Evaluation& evaluation);
+
+// The value of every op of the rule's plan, for explanations; parallel to RuleBase::Plan.
+std::vector<Interval> TracePlan(const RuleBase& rule_base, const Rule& rule,
+                                const Evaluation& evaluation);
+
+}  // namespace align::inference
+
+#endif  // ALIGN_INFERENCE_EVAL_EVALUATOR_H_

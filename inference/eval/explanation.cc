@@ -1,0 +1,225 @@
+#include "inference/eval/explanation.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "inference/eval/certainty.h"
+#include "inference/util/format.h"
+
+namespace align::inference {
+namespace {
+
+std::string Certainty(double value) { return FormatNumber(std::round(value * 100) / 100); }
+
+// Op indices of the direct operands of the logic op at `index`, in source order.
+std::vector<int> Operands(absl::Span<const Op> plan, int index) {
+  std::vector<int> operands;
+  int end = index - 1;
+  int count = plan[index].code == OpCode::kNot ? 1 : plan[index].arity;
+  for (int k = 0; k < count; ++k) {
+    operands.push_back(end);
+    end -= plan[end].subtree;
+  }
+  std::reverse(operands.begin(), operands.end());
+  return operands;
+}
+
+// Whether a value with this polarity surely meets the firing threshold (polarity -1 asks for
+// the negation to fire, as under a 'not').
+bool Satisfied(const Interval& v, int polarity) {
+  return polarity > 0 ? v.lo > kFiringThreshold : -v.hi > kFiringThreshold;
+}
+bool CannotSatisfy(const Interval& v, int polarity) {
+  return polarity > 0 ? v.hi <= kFiringThreshold : -v.lo <= kFiringThreshold;
+}
+
+// The leaf op most responsible for op `index` not meeting the threshold, or -1 when it does.
+int Blame(absl::Span<const Op> plan, const std::vector<Interval>& values, int index,
+          int polarity) {
+  if (Satisfied(values[index], polarity)) return -1;
+  const Op& op = plan[index];
+  if (op.leaf >= 0) return index;
+  if (op.code == OpCode::kNot) return Blame(plan, values, index - 1, -polarity);
+  std::vector<int> operands = Operands(plan, index);
+  const bool needs_all = (op.code == OpCode::kAnd) == (polarity > 0);
+  if (needs_all) {
+    // A definite failure explains more than an unknown: knowing the unknown would not help.
+    for (int operand : operands) {
+      if (CannotSatisfy(values[operand], polarity)) return Blame(plan, values, operand, polarity);
+    }
+    for (int operand : operands) {
+      if (!Satisfied(values[operand], polarity)) return Blame(plan, values, operand, polarity);
+    }
+    return -1;
+  }
+  // Any operand would do; point at the first one that still could.
+  for (int operand : operands) {
+    if (!CannotSatisfy(values[operand], polarity)) return Blame(plan, values, operand, polarity);
+  }
+  return Blame(plan, values, operands.front(), polarity);
+}
+
+proto::ConditionOutcome OutcomeOf(const Interval& v) {
+  if (v.lo != v.hi) return proto::CONDITION_UNKNOWN;
+  return v.lo > kFiringThreshold ? proto::CONDITION_TRUE : proto::CONDITION_FALSE;
+}
+
+std::string LeafSentence(const proto::ConditionTrace& c) {
+  if (c.outcome() == proto::CONDITION_UNKNOWN) {
+    return absl::StrCat(c.subject(), " ", c.expected(), ", which the assessment does not give");
+  }
+  return absl::StrCat(c.subject(), " ", c.expected(), ", the assessment says ", c.actual());
+}
+
+std::string RuleSentence(const proto::RuleTrace& rule) {
+  std::string out;
+  switch (rule.outcome()) {
+    case proto::RULE_FIRED: {
+      std::vector<std::string> facts;
+      for (const auto& c : rule.conditions()) {
+        facts.push_back(absl::StrCat(c.subject(), " is ", c.actual()));
+      }
+      out = absl::StrCat("rule ", rule.rule_id(), " fired (premise ", Certainty(rule.premise()),
+                         " x cf ", FormatNumber(rule.rule_cf()), " = ",
+                         Certainty(rule.contribution()), "): ", absl::StrJoin(facts, "; "), ".");
+      break;
+    }
+    case proto::RULE_FAILED:
+    case proto::RULE_BLOCKED_BY_UNKNOWN: {
+      const bool blocked = rule.outcome() == proto::RULE_BLOCKED_BY_UNKNOWN;
+      out = absl::StrCat("rule ", rule.rule_id(),
+                         blocked ? " would fire if " + absl::StrJoin(rule.missing(), ", ") +
+                                       " were known"
+                                 : " did not fire");
+      if (rule.first_failing() >= 0) {
+        absl::StrAppend(&out, ": it needs ",
+                        LeafSentence(rule.conditions(rule.first_failing())), ".");
+      } else {
+        absl::StrAppend(&out, ": its premise is only ", Certainty(rule.premise()),
+                        " (needs more than ", FormatNumber(kFiringThreshold), ").");
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  if (!rule.because().empty()) absl::StrAppend(&out, " Because: ", rule.because());
+  return out;
+}
+
+}  // namespace
+
+std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, int node) {
+  const NodeInfo& info = rule_base.node(node);
+  if (info.kind != NodeKind::kIndicator) {
+    return absl::StrCat("certainty ", Certainty(evaluation.certainty[node]));
+  }
+  const Fact& fact = evaluation.facts[node];
+  if (!fact.known) return "unknown";
+  std::string value;
+  switch (info.type) {
+    case ValueType::kNumber:
+      value = FormatNumber(std::round(fact.number * 100) / 100);
+      if (!info.unit.empty() && info.unit[0] == '%') {
+        absl::StrAppend(&value, info.unit);
+      } else if (!info.unit.empty()) {
+        absl::StrAppend(&value, " ", info.unit);
+      }
+      break;
+    case ValueType::kBool:
+      value = fact.flag ? "true" : "false";
+      break;
+    case ValueType::kChoice:
+      value = info.choices[fact.choice];
+      break;
+  }
+  if (fact.confidence < 1) absl::StrAppend(&value, " (confidence ", FormatNumber(fact.confidence), ")");
+  return value;
+}
+
+proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluation,
+                           int rule_index) {
+  const Rule& rule = rule_base.rules()[rule_index];
+  const RuleState& state = evaluation.rules[rule_index];
+  absl::Span<const Op> plan = rule_base.Plan(rule);
+  std::vector<Interval> values = TracePlan(rule_base, rule, evaluation);
+
+  proto::RuleTrace trace;
+  trace.set_rule_id(rule.id);
+  trace.set_outcome(state.status == RuleStatus::kFired     ? proto::RULE_FIRED
+                    : state.status == RuleStatus::kBlocked ? proto::RULE_BLOCKED_BY_UNKNOWN
+                                                           : proto::RULE_FAILED);
+  trace.set_rule_cf(rule.cf);
+  trace.set_premise(state.premise.lo);
+  trace.set_contribution(state.contribution);
+  trace.set_condition(rule.condition);
+  trace.set_because(rule.because);
+  trace.set_source(rule.source);
+  std::vector<int> leaf_ops(rule.leaves.size(), -1);
+  for (size_t i = 0; i < plan.size(); ++i) {
+    if (plan[i].leaf >= 0) leaf_ops[plan[i].leaf] = static_cast<int>(i);
+  }
+  for (size_t l = 0; l < rule.leaves.size(); ++l) {
+    const Leaf& leaf = rule.leaves[l];
+    const Interval& v = values[leaf_ops[l]];
+    proto::ConditionTrace* c = trace.add_conditions();
+    c->set_text(leaf.text);
+    c->set_subject(rule_base.node(leaf.node).id);
+    c->set_outcome(OutcomeOf(v));
+    c->set_degree(v.lo);
+    c->set_actual(ShowValue(rule_base, evaluation, leaf.node));
+    c->set_expected(leaf.expected);
+  }
+  int blamed = state.status == RuleStatus::kFired
+                   ? -1
+                   : Blame(plan, values, static_cast<int>(plan.size()) - 1, +1);
+  trace.set_first_failing(blamed >= 0 ? plan[blamed].leaf : -1);
+  for (int read : rule.reads) {
+    const NodeInfo& info = rule_base.node(read);
+    if (info.kind == NodeKind::kIndicator && !evaluation.facts[read].known) {
+      trace.add_missing(info.id);
+    }
+  }
+  return trace;
+}
+
+proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node,
+                               bool all_rules) {
+  const NodeInfo& info = rule_base.node(node);
+  proto::Explanation explanation;
+  explanation.set_node_id(info.id);
+  explanation.set_kind(std::string(KindName(info.kind)));
+  explanation.set_title(info.title);
+  if (info.kind == NodeKind::kIndicator) {
+    const bool known = evaluation.facts[node].known;
+    explanation.set_concluded(known);
+    explanation.set_text(absl::StrCat(info.title, " (", info.id, ") is an indicator: ",
+                                      known ? absl::StrCat("the assessment gives ",
+                                                           ShowValue(rule_base, evaluation, node))
+                                            : "the assessment does not give it",
+                                      info.builtin ? " (computed from the service areas)." : "."));
+    return explanation;
+  }
+  const double certainty = evaluation.certainty[node];
+  const bool concluded = certainty > kFiringThreshold;
+  explanation.set_concluded(concluded);
+  explanation.set_certainty(certainty);
+  std::string text = absl::StrCat(info.title, " (", info.id, ") ",
+                                  concluded ? "was concluded with certainty "
+                                            : "was not concluded (certainty ",
+                                  Certainty(certainty), concluded ? "." : ").");
+  if (info.rules.empty()) absl::StrAppend(&text, "\n- no rule concludes it.");
+  for (int index : info.rules) {
+    const bool fired = evaluation.rules[index].status == RuleStatus::kFired;
+    if (concluded && !fired && !all_rules) continue;
+    proto::RuleTrace* trace = explanation.add_rules();
+    *trace = TraceRule(rule_base, evaluation, index);
+    absl::StrAppend(&text, "\n- ", RuleSentence(*trace));
+  }
+  explanation.set_text(text);
+  return explanation;
+}
+
+}  // namespace align::inference

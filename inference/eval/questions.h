@@ -1,0 +1,22 @@
+// Which unknown indicators are worth asking about: those whose answer could most change the
+// certainty of a cause, found by re-evaluating only the downstream part of the graph.
+#ifndef ALIGN_INFERENCE_EVAL_QUESTIONS_H_
+#define ALIGN_INFERENCE_EVAL_QUESTIONS_H_
+
+#include <vector>
+
+#include "inference/eval/evaluator.h"
+#include "inference/rulebase/rule_base.h"
+#include "inference/util/proto_alias.h"
+
+namespace align::inference {
+
+// Unknown, observable indicators ranked by impact: the largest change in any cause's certainty
+// over the values the indicator could take (each side of every threshold the rules use).
+// Ties break by id. Indicators that could change nothing are left out. At most `limit`.
+std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
+                                                   const Evaluation& evaluation, size_t limit);
+
+}  // namespace align::inference
+
+#endif  // ALIGN_INFERENCE_EVAL_QUESTIONS_H_

@@ -1,0 +1,60 @@
+// Reads assessments from YAML or JSON and checks them, reporting every problem with its position.
+#ifndef ALIGN_INFERENCE_IO_ASSESSMENT_READER_H_
+#define ALIGN_INFERENCE_IO_ASSESSMENT_READER_H_
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "inference/util/proto_alias.h"
+
+namespace align::inference {
+
+// Schema of one declared indicator, as the rule base declares it; used to check observations.
+struct IndicatorSchema {
+  enum class Type { kNumber, kBool, kChoice };
+  Type type = Type::kNumber;
+  std::optional<double> min, max;    // numbers: declared range, inclusive
+  std::vector<std::string> choices;  // choice: allowed values; empty allows any
+  std::string unit;                  // numbers: appended to the range in messages, e.g. "%"
+};
+// Declared indicators by id. Built-in (derived) indicators are not in it: observing one is an
+// error too.
+using ObservationSchema = absl::flat_hash_map<std::string, IndicatorSchema>;
+
+// Parses an assessment from YAML or JSON text (JSON is read as YAML flow style). Fields may use
+// proto names or lowerCamelCase JSON names. `origin` names the source in errors (a file path).
+// When `schema` is given, every observation is also checked against it.
+// Errors: InvalidArgument listing every problem found (at most 50, then "… and N more"), sorted
+// by position, one per line:
+//   "<origin>:<line>:<col>: <field path>: <what was expected>, got <what was found>"
+// e.g. "a.yaml:9:20: service_areas[2].capability.utilisation: expected a number in [0, 100],
+// got \"high\"". Malformed text gives "<origin>:<line>:<col>: <parser message>"; an empty
+// document "<origin>: empty assessment".
+absl::StatusOr<proto::Assessment> ParseAssessment(std::string_view text, std::string_view origin,
+                                                  const ObservationSchema* schema = nullptr);
+
+// Reads a .yaml, .yml or .json file and parses it as ParseAssessment, with the path as origin.
+// NotFound if it does not exist; FailedPrecondition if it is not a regular file;
+// InvalidArgument for another extension or a file over 64 MiB; PermissionDenied or another
+// errno-derived code if it cannot be read.
+absl::StatusOr<proto::Assessment> ReadAssessmentFile(const std::filesystem::path& path,
+                                                     const ObservationSchema* schema = nullptr);
+
+// Checks an assessment that did not come from text (e.g. over the wire) with the same checks as
+// the parser, reporting field paths without positions, e.g.
+//   "observations[\"capacity.utilisaton\"]: undeclared indicator; did you mean
+//   'capacity.utilisation'?"
+// Proto defaults mean "not given": a level of LEVEL_UNSPECIFIED, an empty date and a confidence
+// of 0 pass. Errors: InvalidArgument listing every problem, in field order.
+absl::Status ValidateAssessment(const proto::Assessment& assessment,
+                                const ObservationSchema& schema);
+
+}  // namespace align::inference
+
+#endif  // ALIGN_INFERENCE_IO_ASSESSMENT_READER_H_

@@ -1,0 +1,253 @@
+#include "absl/strings/string_view.h"
+#include "inference/lang/lexer.h"
+
+#include <cctype>
+#include <charconv>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace align::inference {
+namespace {
+
+bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)); }
+
+class Lexer {
+ public:
+  Lexer(absl::string_view text, const std::string& file, Diagnostics& diagnostics)
+      : text_(text), file_(file), diagnostics_(diagnostics) {}
+
+  std::vector<Token> Run() {
+    std::vector<Token> tokens;
+    int last_line = 0;
+    while (true) {
+      SkipSpaceAndComments();
+      Token token;
+      token.line = line_;
+      token.column = column_;
+      token.offset = pos_;
+      token.starts_line = column_ == 1 && line_ != last_line;
+      if (pos_ >= text_.size()) {
+        token.kind = TokenKind::kEnd;
+        tokens.push_back(token);
+        return tokens;
+      }
+      if (!LexOne(token)) continue;
+      last_line = token.line;
+      token.text = text_.substr(token.offset, pos_ - token.offset);
+      tokens.push_back(std::move(token));
+    }
+  }
+
+ private:
+  char Peek(size_t ahead = 0) const {
+    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
+  }
+  void Advance() {
+    if (text_[pos_] == '\n') {
+      ++line_;
+      column_ = 1;
+    } else {
+      ++column_;
+    }
+    ++pos_;
+  }
+
+  void SkipSpaceAndComments() {
+    while (pos_ < text_.size()) {
+      char c = Peek();
+      if (c == '#') {
+        while (pos_ < text_.size() && Peek() != '\n') Advance();
+      } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+        Advance();
+      } else {
+        return;
+      }
+    }
+  }
+
+  void Error(int line, int column, std::string message) {
+    diagnostics_.Error({file_, line, column}, "syntax", std::move(message));
+  }
+
+  // Lexes one token starting at pos_; returns false when it only reported an error.
+  bool LexOne(Token& token) {
+    char c = Peek();
+    if (IsIdentStart(c)) {
+      LexIdentifier();
+      token.kind = TokenKind::kIdentifier;
+      return true;
+    }
+    if (IsDigit(c) || ((c == '-' || c == '+') && (IsDigit(Peek(1)) || Peek(1) == '.')) ||
+        (c == '.' && IsDigit(Peek(1)))) {
+      return LexNumber(token);
+    }
+    if (c == '"') return LexString(token);
+    Advance();
+    switch (c) {
+      case ':': token.kind = TokenKind::kColon; return true;
+      case ',': token.kind = TokenKind::kComma; return true;
+      case '(': token.kind = TokenKind::kLeftParen; return true;
+      case ')': token.kind = TokenKind::kRightParen; return true;
+      case '{': token.kind = TokenKind::kLeftBrace; return true;
+      case '}': token.kind = TokenKind::kRightBrace; return true;
+      case '.':
+        if (Peek() == '.') {
+          Advance();
+          token.kind = TokenKind::kDotDot;
+          return true;
+        }
+        break;
+      case '<':
+        if (Peek() == '=') {
+          Advance();
+          token.kind = TokenKind::kLessEqual;
+        } else {
+          token.kind = TokenKind::kLess;
+        }
+        return true;
+      case '>':
+        if (Peek() == '=') {
+          Advance();
+          token.kind = TokenKind::kGreaterEqual;
+        } else {
+          token.kind = TokenKind::kGreater;
+        }
+        return true;
+      case '=':
+        if (Peek() == '=') Advance();  // accept '==' as '='
+        token.kind = TokenKind::kEqual;
+        return true;
+      case '!':
+        if (Peek() == '=') {
+          Advance();
+          token.kind = TokenKind::kNotEqual;
+          return true;
+        }
+        break;
+      default:
+        break;
+    }
+    std::string shown = std::isprint(static_cast<unsigned char>(c))
+                            ? absl::StrCat("'", std::string(1, c), "'")
+                            : absl::StrFormat("byte 0x%02x", static_cast<unsigned char>(c));
+    Error(token.line, token.column, absl::StrCat("unexpected character ", shown));
+    return false;
+  }
+
+  void LexIdentifier() {
+    while (true) {
+      while (IsIdentChar(Peek())) Advance();
+      // A dot continues the identifier only when a word follows it ('..' is a range).
+      if (Peek() == '.' && IsIdentStart(Peek(1))) {
+        Advance();
+        continue;
+      }
+      return;
+    }
+  }
+
+  bool LexNumber(Token& token) {
+    size_t start = pos_;
+    if (Peek() == '-' || Peek() == '+') Advance();
+    while (IsDigit(Peek())) Advance();
+    // A '.' followed by a digit is a fraction; '..' is a range operator.
+    if (Peek() == '.' && IsDigit(Peek(1))) {
+      Advance();
+      while (IsDigit(Peek())) Advance();
+    }
+    absl::string_view digits = text_.substr(start, pos_ - start);
+    if (!digits.empty() && digits[0] == '+') digits.remove_prefix(1);
+    double value = 0;
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (error != std::errc() || end != digits.data() + digits.size()) {
+      Error(token.line, token.column,
+            absl::StrCat("malformed number '", std::string(text_.substr(start, pos_ - start)), "'"));
+      return false;
+    }
+    if (IsIdentStart(Peek())) {
+      size_t suffix_start = pos_;
+      while (IsIdentChar(Peek())) Advance();
+      Error(token.line, token.column,
+            absl::StrCat("unexpected '", std::string(text_.substr(suffix_start, pos_ - suffix_start)),
+                         "' after number ", std::string(text_.substr(start, suffix_start - start)),
+                         "; numbers take no unit"));
+      return false;
+    }
+    token.kind = TokenKind::kNumber;
+    token.number = value;
+    return true;
+  }
+
+  bool LexString(Token& token) {
+    Advance();  // opening quote
+    std::string value;
+    while (true) {
+      if (pos_ >= text_.size() || Peek() == '\n') {
+        Error(token.line, token.column, "unterminated string; close it with '\"' on the same line");
+        return false;
+      }
+      char c = Peek();
+      Advance();
+      if (c == '"') break;
+      if (c == '\\') {
+        char escaped = Peek();
+        if (escaped == '"' || escaped == '\\') {
+          value.push_back(escaped);
+          Advance();
+        } else if (escaped == 'n') {
+          value.push_back('\n');
+          Advance();
+        } else {
+          Error(line_, column_ - 1, "unknown escape in string; use \\\" or \\\\ or \\n");
+        }
+        continue;
+      }
+      value.push_back(c);
+    }
+    token.kind = TokenKind::kString;
+    token.value = std::move(value);
+    return true;
+  }
+
+  absl::string_view text_;
+  const std::string& file_;
+  Diagnostics& diagnostics_;
+  size_t pos_ = 0;
+  int line_ = 1;
+  int column_ = 1;
+};
+
+}  // namespace
+
+absl::string_view Describe(TokenKind kind) {
+  switch (kind) {
+    case TokenKind::kIdentifier: return "an identifier";
+    case TokenKind::kNumber: return "a number";
+    case TokenKind::kString: return "a string";
+    case TokenKind::kColon: return "':'";
+    case TokenKind::kComma: return "','";
+    case TokenKind::kLeftParen: return "'('";
+    case TokenKind::kRightParen: return "')'";
+    case TokenKind::kLeftBrace: return "'{'";
+    case TokenKind::kRightBrace: return "'}'";
+    case TokenKind::kDotDot: return "'..'";
+    case TokenKind::kLess: return "'<'";
+    case TokenKind::kLessEqual: return "'<='";
+    case TokenKind::kGreater: return "'>'";
+    case TokenKind::kGreaterEqual: return "'>='";
+    case TokenKind::kEqual: return "'='";
+    case TokenKind::kNotEqual: return "'!='";
+    case TokenKind::kEnd: return "end of file";
+  }
+  return "?";
+}
+
+std::vector<Token> Tokenize(absl::string_view text, const std::string& file,
+                            Diagnostics& diagnostics) {
+  return Lexer(text, file, diagnostics).Run();
+}
+
+}  // namespace align::inference

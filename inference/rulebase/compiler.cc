@@ -1,0 +1,594 @@
+#include "absl/strings/string_view.h"
+#include "inference/rulebase/compiler.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "inference/eval/certainty.h"
+#include "inference/lang/parser.h"
+#include "inference/portfolio/portfolio.h"
+#include "inference/util/digest.h"
+#include "inference/util/format.h"
+#include "inference/util/suggest.h"
+
+namespace align::inference {
+namespace {
+
+constexpr size_t kMaxChoices = 64;  // choice sets are bit masks
+
+std::string Where(const SourceLocation& at) {
+  return absl::StrCat(at.file, ":", at.line, ":", at.column);
+}
+
+NodeKind KindFromKeyword(absl::string_view keyword) {
+  if (keyword == "finding") return NodeKind::kFinding;
+  if (keyword == "pattern") return NodeKind::kPattern;
+  if (keyword == "cause") return NodeKind::kCause;
+  return NodeKind::kAction;
+}
+
+absl::string_view TypeName(ValueType type) {
+  switch (type) {
+    case ValueType::kNumber: return "number";
+    case ValueType::kBool: return "bool";
+    case ValueType::kChoice: return "choice";
+  }
+  return "?";
+}
+
+}  // namespace
+
+// Friend of RuleBase: fills its private members.
+class RuleBaseCompiler {
+ public:
+  explicit RuleBaseCompiler(Diagnostics& diagnostics) : diagnostics_(diagnostics) {}
+
+  std::shared_ptr<const RuleBase> Compile(const std::vector<SourceFile>& input) {
+    std::vector<SourceFile> files = input;
+    std::sort(files.begin(), files.end(),
+              [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+    std::string digest_input;
+    for (const SourceFile& file : files) {
+      asts_.push_back(ParseRuleFile(file.text, file.path, diagnostics_));
+      absl::StrAppend(&digest_input, file.path.substr(file.path.rfind('/') + 1), "\n",
+                      file.text.size(), "\n", file.text);
+    }
+    DeclareNodes();
+    rule_base_ = std::unique_ptr<RuleBase>(new RuleBase(static_cast<int>(nodes_.size())));
+    RuleBase& base = *rule_base_;
+    base.digest_ = Sha256Hex(digest_input);
+    ReadHeader(base);
+    base.nodes_ = std::move(nodes_);
+    for (size_t i = 0; i < base.nodes_.size(); ++i) base.node_index_[base.nodes_[i].id] = i;
+    CompileRules(base);
+    CheckGraph(base);
+    if (diagnostics_.HasErrors()) return nullptr;
+    Finish(base);
+    return std::shared_ptr<const RuleBase>(std::move(rule_base_));
+  }
+
+ private:
+  void ReadHeader(RuleBase& base) {
+    const ast::RuleBaseDecl* header = nullptr;
+    for (const ast::File& file : asts_) {
+      for (const ast::RuleBaseDecl& decl : file.rulebases) {
+        if (header != nullptr) {
+          diagnostics_.Error(decl.location, "duplicate-id",
+                             absl::StrCat("a second rulebase declaration ('", decl.id,
+                                          "'); a rule base has exactly one"),
+                             absl::StrCat("the first is at ", Where(header->location)));
+          continue;
+        }
+        header = &decl;
+      }
+    }
+    if (header == nullptr) {
+      SourceLocation at{asts_.empty() ? "<rules>" : asts_.front().path, 1, 1};
+      diagnostics_.Warning(at, "missing-metadata",
+                           "no 'rulebase <id> version \"…\"' declaration; the rule base is "
+                           "reported as 'unnamed' version '0'");
+      base.id_ = "unnamed";
+      base.version_ = "0";
+      return;
+    }
+    base.id_ = header->id;
+    base.version_ = header->version;
+    for (const ast::Property& p : header->properties) {
+      if (p.name == "title") base.title_ = p.text;
+    }
+  }
+
+  void CheckTitle(const std::vector<ast::Property>& properties, const SourceLocation& at,
+                  absl::string_view what, absl::string_view id) {
+    for (const ast::Property& p : properties) {
+      if (p.name == "title") return;
+    }
+    diagnostics_.Error(at, "missing-metadata",
+                       absl::StrCat(what, " '", id, "' has no title"),
+                       "add an indented line: title: \"…\"");
+  }
+
+  // Gathers every declaration into one table sorted by id, so that indices do not depend on
+  // file order. Built-in portfolio indicators come from the engine.
+  void DeclareNodes() {
+    std::map<std::string, NodeInfo> by_id;
+    std::map<std::string, SourceLocation> first_seen;
+    for (const std::string& id : PortfolioIndicatorIds()) {
+      NodeInfo node;
+      node.id = id;
+      node.kind = NodeKind::kIndicator;
+      node.builtin = true;
+      node.type = ValueType::kNumber;
+      node.min = 0;
+      node.max = 100;
+      node.unit = "%";
+      node.title = absl::StrCat("Portfolio figure ", id);
+      node.description = "Computed by the engine from the assessment's service areas.";
+      by_id.emplace(id, std::move(node));
+    }
+    auto claim = [&](const std::string& id, const SourceLocation& at) {
+      if (by_id.count(id) != 0) {
+        auto first = first_seen.find(id);
+        if (first == first_seen.end()) {
+          diagnostics_.Error(at, "duplicate-id",
+                             absl::StrCat("'", id, "' is a built-in portfolio indicator and "
+                                          "cannot be declared"));
+        } else {
+          diagnostics_.Error(at, "duplicate-id", absl::StrCat("'", id, "' is declared twice"),
+                             absl::StrCat("first declared at ", Where(first->second)));
+        }
+        return false;
+      }
+      first_seen.emplace(id, at);
+      return true;
+    };
+    for (const ast::File& file : asts_) {
+      for (const ast::IndicatorDecl& decl : file.indicators) {
+        if (!claim(decl.id, decl.location)) continue;
+        by_id.emplace(decl.id, DeclareIndicator(decl));
+      }
+      for (const ast::ConclusionDecl& decl : file.conclusions) {
+        if (!claim(decl.id, decl.location)) continue;
+        NodeInfo node;
+        node.id = decl.id;
+        node.kind = KindFromKeyword(decl.keyword);
+        node.location = decl.location;
+        for (const ast::Property& p : decl.properties) {
+          if (p.name == "title") node.title = p.text;
+          if (p.name == "description") node.description = p.text;
+          if (p.name == "category") node.category = p.text;
+          if (p.name == "source") node.source = p.text;
+        }
+        CheckTitle(decl.properties, decl.location, decl.keyword, decl.id);
+        by_id.emplace(decl.id, std::move(node));
+      }
+    }
+    for (auto& [id, node] : by_id) nodes_.push_back(std::move(node));
+  }
+
+  NodeInfo DeclareIndicator(const ast::IndicatorDecl& decl) {
+    NodeInfo node;
+    node.id = decl.id;
+    node.kind = NodeKind::kIndicator;
+    node.location = decl.location;
+    switch (decl.type) {
+      case ast::IndicatorDecl::Type::kNumber: node.type = ValueType::kNumber; break;
+      case ast::IndicatorDecl::Type::kBool: node.type = ValueType::kBool; break;
+      case ast::IndicatorDecl::Type::kChoice: node.type = ValueType::kChoice; break;
+    }
+    std::set<std::string> seen;
+    for (const ast::Literal& choice : decl.choices) {
+      if (!seen.insert(choice.word).second) {
+        diagnostics_.Error(choice.location, "duplicate-id",
+                           absl::StrCat("choice value '", choice.word, "' is listed twice"));
+        continue;
+      }
+      node.choices.push_back(choice.word);
+    }
+    if (node.choices.size() > kMaxChoices) {
+      diagnostics_.Error(decl.location, "limits",
+                         absl::StrCat("'", decl.id, "' has ", node.choices.size(),
+                                      " choice values; at most ", kMaxChoices, " are allowed"));
+    }
+    for (const ast::Property& p : decl.properties) {
+      if (p.name == "title") node.title = p.text;
+      if (p.name == "description") node.description = p.text;
+      if (p.name == "source") node.source = p.text;
+      if (p.name == "unit") node.unit = p.text;
+      if (p.name == "question") node.question = p.text;
+      if (p.name == "range") {
+        if (node.type != ValueType::kNumber) {
+          diagnostics_.Error(p.location, "type-mismatch",
+                             absl::StrCat("'", decl.id, "' is a ", TypeName(node.type),
+                                          "; only number indicators have a range"));
+        } else if (!(*p.low < *p.high)) {
+          diagnostics_.Error(p.location, "range",
+                             absl::StrCat("range ", FormatNumber(*p.low), " .. ",
+                                          FormatNumber(*p.high),
+                                          " is empty; write the low end first"));
+        } else {
+          node.min = p.low;
+          node.max = p.high;
+        }
+      }
+    }
+    CheckTitle(decl.properties, decl.location, "indicator", decl.id);
+    return node;
+  }
+
+  std::vector<absl::string_view> IdsWhere(bool (*keep)(const NodeInfo&)) const {
+    std::vector<absl::string_view> ids;
+    for (const NodeInfo& node : rule_base_->nodes_) {
+      if (keep(node)) ids.push_back(node.id);
+    }
+    return ids;
+  }
+
+  void CompileRules(RuleBase& base) {
+    std::vector<const ast::RuleDecl*> decls;
+    std::map<std::string, SourceLocation> first_seen;
+    for (const ast::File& file : asts_) {
+      for (const ast::RuleDecl& rule : file.rules) {
+        auto [it, inserted] = first_seen.emplace(rule.id, rule.location);
+        if (!inserted) {
+          diagnostics_.Error(rule.location, "duplicate-id",
+                             absl::StrCat("rule '", rule.id, "' is declared twice"),
+                             absl::StrCat("first declared at ", Where(it->second)));
+          continue;
+        }
+        decls.push_back(&rule);
+      }
+    }
+    std::sort(decls.begin(), decls.end(),
+              [](const ast::RuleDecl* a, const ast::RuleDecl* b) { return a->id < b->id; });
+    for (const ast::RuleDecl* decl : decls) CompileRule(base, *decl);
+    for (size_t r = 0; r < base.rules_.size(); ++r) base.rule_index_[base.rules_[r].id] = r;
+  }
+
+  void CompileRule(RuleBase& base, const ast::RuleDecl& decl) {
+    Rule rule;
+    rule.id = decl.id;
+    rule.location = decl.location;
+    rule.cf = decl.cf;
+    rule.because = decl.because;
+    rule.condition = decl.condition->text;
+    for (const ast::Property& p : decl.properties) {
+      if (p.name == "source") rule.source = p.text;
+    }
+    bool ok = true;
+    if (!(decl.cf >= -1 && decl.cf <= 1)) {
+      diagnostics_.Error(decl.cf_location, "range",
+                         absl::StrCat("certainty factor ", FormatNumber(decl.cf),
+                                      " is outside [-1, 1]"));
+      ok = false;
+    }
+    if (auto target = base.FindNode(decl.conclusion); !target) {
+      diagnostics_.Error(
+          decl.conclusion_location, "unknown-identifier",
+          absl::StrCat("unknown conclusion '", decl.conclusion, "'",
+                       DidYouMean(ClosestNames(decl.conclusion, IdsWhere([](const NodeInfo& n) {
+                                                 return n.kind != NodeKind::kIndicator;
+                                               })))));
+      ok = false;
+    } else if (base.nodes_[*target].kind == NodeKind::kIndicator) {
+      diagnostics_.Error(decl.conclusion_location, "type-mismatch",
+                         absl::StrCat("'", decl.conclusion,
+                                      "' is an indicator; a rule concludes a finding, "
+                                      "pattern, cause or action"));
+      ok = false;
+    } else {
+      rule.conclusion = *target;
+    }
+    rule.first_op = static_cast<uint32_t>(base.ops_.size());
+    if (!CompileExpr(base, *decl.condition, rule)) ok = false;
+    rule.op_count = static_cast<uint32_t>(base.ops_.size()) - rule.first_op;
+    if (!ok) {
+      base.ops_.resize(rule.first_op);
+      return;
+    }
+    std::sort(rule.reads.begin(), rule.reads.end());
+    rule.reads.erase(std::unique(rule.reads.begin(), rule.reads.end()), rule.reads.end());
+    int index = static_cast<int>(base.rules_.size());
+    for (int read : rule.reads) base.graph_.AddEdge(read, rule.conclusion);
+    base.nodes_[rule.conclusion].rules.push_back(index);
+    base.rules_.push_back(std::move(rule));
+  }
+
+  // Appends the postfix plan of `expr`; false after reporting errors.
+  bool CompileExpr(RuleBase& base, const ast::Expr& expr, Rule& rule) {
+    size_t start = base.ops_.size();
+    Op op;
+    switch (expr.kind) {
+      case ast::Expr::Kind::kNot:
+      case ast::Expr::Kind::kAnd:
+      case ast::Expr::Kind::kOr: {
+        bool ok = true;
+        for (const auto& child : expr.children) ok = CompileExpr(base, *child, rule) && ok;
+        if (!ok) return false;
+        op.code = expr.kind == ast::Expr::Kind::kNot   ? OpCode::kNot
+                  : expr.kind == ast::Expr::Kind::kAnd ? OpCode::kAnd
+                                                       : OpCode::kOr;
+        op.arity = static_cast<int>(expr.children.size());
+        break;
+      }
+      default:
+        if (!CompileLeaf(base, expr, rule, op)) return false;
+        break;
+    }
+    op.subtree = static_cast<int>(base.ops_.size() - start) + 1;
+    base.ops_.push_back(op);
+    return true;
+  }
+
+  bool CompileLeaf(RuleBase& base, const ast::Expr& expr, Rule& rule, Op& op) {
+    auto found = base.FindNode(expr.subject);
+    if (!found) {
+      diagnostics_.Error(expr.subject_location, "unknown-identifier",
+                         absl::StrCat("unknown identifier '", expr.subject, "'",
+                                      DidYouMean(ClosestNames(expr.subject, IdsWhere([](
+                                                     const NodeInfo&) { return true; })))));
+      return false;
+    }
+    const NodeInfo& node = base.nodes_[*found];
+    const bool indicator = node.kind == NodeKind::kIndicator;
+    op.node = *found;
+    Leaf leaf;
+    leaf.text = expr.text;
+    leaf.node = *found;
+    auto mismatch = [&](const SourceLocation& at, std::string message) {
+      diagnostics_.Error(at, "type-mismatch", std::move(message));
+      return false;
+    };
+    auto describe = [&]() {
+      return indicator ? absl::StrCat("'", node.id, "' is a ", TypeName(node.type), " indicator")
+                       : absl::StrCat("'", node.id, "' is a ", KindName(node.kind),
+                                      " (its value is a certainty in [-1, 1])");
+    };
+    // Numbers a condition compares with must lie inside the declared range, or the condition
+    // is decided before any assessment is read.
+    auto in_range = [&](const ast::Literal& literal) {
+      double low = indicator ? node.min.value_or(-1e300) : -1;
+      double high = indicator ? node.max.value_or(1e300) : 1;
+      if (literal.number >= low && literal.number <= high) return true;
+      diagnostics_.Error(literal.location, "range",
+                         absl::StrCat("threshold ", literal.text, " is outside the range ",
+                                      FormatNumber(low), " .. ", FormatNumber(high), " of '",
+                                      node.id, "'"));
+      return false;
+    };
+    switch (expr.kind) {
+      case ast::Expr::Kind::kCompare: {
+        const ast::Literal& literal = expr.literal;
+        leaf.expected = absl::StrCat(ast::Spelling(expr.op), " ", literal.text);
+        op.compare = expr.op;
+        const bool equality =
+            expr.op == ast::CompareOp::kEqual || expr.op == ast::CompareOp::kNotEqual;
+        if (!indicator || node.type == ValueType::kNumber) {
+          if (literal.kind != ast::Literal::Kind::kNumber) {
+            return mismatch(literal.location,
+                            absl::StrCat(describe(), "; compare it with a number, not '",
+                                         literal.text, "'"));
+          }
+          if (!in_range(literal)) return false;
+          op.code = indicator ? OpCode::kCompare : OpCode::kCompareCertainty;
+          op.a = literal.number;
+        } else if (node.type == ValueType::kBool) {
+          if (literal.kind != ast::Literal::Kind::kBool) {
+            return mismatch(literal.location,
+                            absl::StrCat(describe(), "; compare it with true or false, not '",
+                                         literal.text, "'"));
+          }
+          if (!equality) {
+            return mismatch(expr.subject_location,
+                            absl::StrCat(describe(), "; use '=' or '!=', not '",
+                                         ast::Spelling(expr.op), "'"));
+          }
+          op.code = OpCode::kIsFlag;
+          op.flag = literal.flag == (expr.op == ast::CompareOp::kEqual);
+        } else {
+          if (!equality) {
+            return mismatch(expr.subject_location,
+                            absl::StrCat(describe(), "; use '=', '!=' or 'in {…}', not '",
+                                         ast::Spelling(expr.op), "'"));
+          }
+          if (literal.kind != ast::Literal::Kind::kWord) {
+            return mismatch(literal.location,
+                            absl::StrCat(describe(), "; compare it with one of its values (",
+                                         absl::StrJoin(node.choices, ", "), "), not '",
+                                         literal.text, "'"));
+          }
+          auto mask = ChoiceMask(node, {literal});
+          if (!mask) return false;
+          op.code = OpCode::kInChoices;
+          op.choice_mask = expr.op == ast::CompareOp::kEqual ? *mask : ~*mask & AllChoices(node);
+        }
+        break;
+      }
+      case ast::Expr::Kind::kBetween: {
+        leaf.expected = absl::StrCat("between ", expr.low.text, " and ", expr.high.text);
+        if (indicator && node.type != ValueType::kNumber) {
+          return mismatch(expr.subject_location,
+                          absl::StrCat(describe(), "; 'between' needs a number"));
+        }
+        if (!in_range(expr.low) || !in_range(expr.high)) return false;
+        if (expr.low.number > expr.high.number) {
+          diagnostics_.Error(expr.low.location, "never-true",
+                             absl::StrCat("'between ", expr.low.text, " and ", expr.high.text,
+                                          "' can never be true; write the low end first"));
+          return false;
+        }
+        op.code = indicator ? OpCode::kBetween : OpCode::kCompareCertainty;
+        if (!indicator) {
+          // Conclusions: between on a certainty is two comparisons; keep it simple and refuse.
+          return mismatch(expr.subject_location,
+                          absl::StrCat(describe(), "; compare its certainty with '>' or '<'"));
+        }
+        op.a = expr.low.number;
+        op.b = expr.high.number;
+        break;
+      }
+      case ast::Expr::Kind::kIn: {
+        std::vector<std::string> words;
+        for (const auto& w : expr.words) words.push_back(w.word);
+        leaf.expected = absl::StrCat("in {", absl::StrJoin(words, ", "), "}");
+        if (!indicator || node.type != ValueType::kChoice) {
+          return mismatch(expr.subject_location,
+                          absl::StrCat(describe(), "; 'in {…}' needs a choice indicator"));
+        }
+        auto mask = ChoiceMask(node, expr.words);
+        if (!mask) return false;
+        op.code = OpCode::kInChoices;
+        op.choice_mask = *mask;
+        break;
+      }
+      case ast::Expr::Kind::kRef:
+        if (indicator) {
+          if (node.type != ValueType::kBool) {
+            return mismatch(expr.subject_location,
+                            absl::StrCat(describe(), "; a bare name is a test only for bool "
+                                                     "indicators and conclusions — compare it"));
+          }
+          op.code = OpCode::kIsFlag;
+          op.flag = true;
+          leaf.expected = "= true";
+        } else {
+          op.code = OpCode::kCertainty;
+          leaf.expected = absl::StrCat("concluded (certainty > ", FormatNumber(kFiringThreshold),
+                                       ")");
+        }
+        break;
+      case ast::Expr::Kind::kKnown:
+        if (!indicator) {
+          return mismatch(expr.subject_location,
+                          absl::StrCat(describe(), "; known(…) takes an indicator"));
+        }
+        op.code = OpCode::kKnown;
+        leaf.expected = "known";
+        break;
+      case ast::Expr::Kind::kRamp:
+        leaf.expected = absl::StrCat("ramp from ", expr.low.text, " to ", expr.high.text);
+        if (!indicator || node.type != ValueType::kNumber) {
+          return mismatch(expr.subject_location,
+                          absl::StrCat(describe(), "; ramp(…) needs a number indicator"));
+        }
+        if (!in_range(expr.low) || !in_range(expr.high)) return false;
+        if (expr.low.number == expr.high.number) {
+          diagnostics_.Error(expr.high.location, "range",
+                             "a ramp needs two different values; for a sharp threshold use a "
+                             "comparison");
+          return false;
+        }
+        op.code = OpCode::kRamp;
+        op.a = expr.low.number;
+        op.b = expr.high.number;
+        break;
+      default:
+        return false;
+    }
+    op.leaf = static_cast<int>(rule.leaves.size());
+    rule.leaves.push_back(std::move(leaf));
+    rule.reads.push_back(*found);
+    return true;
+  }
+
+  static uint64_t AllChoices(const NodeInfo& node) {
+    return node.choices.size() >= 64 ? ~uint64_t{0} : (uint64_t{1} << node.choices.size()) - 1;
+  }
+
+  std::optional<uint64_t> ChoiceMask(const NodeInfo& node,
+                                     const std::vector<ast::Literal>& words) {
+    uint64_t mask = 0;
+    bool ok = true;
+    for (const ast::Literal& word : words) {
+      auto it = std::find(node.choices.begin(), node.choices.end(), word.word);
+      if (it == node.choices.end()) {
+        std::vector<absl::string_view> values(node.choices.begin(), node.choices.end());
+        diagnostics_.Error(word.location, "type-mismatch",
+                           absl::StrCat("'", node.id, "' has no value '", word.word, "'",
+                                        DidYouMean(ClosestNames(word.word, values))),
+                           absl::StrCat("its values are ", absl::StrJoin(node.choices, ", ")));
+        ok = false;
+        continue;
+      }
+      mask |= uint64_t{1} << (it - node.choices.begin());
+    }
+    if (!ok) return std::nullopt;
+    return mask;
+  }
+
+  void CheckGraph(RuleBase& base) {
+    for (const std::vector<int>& cycle : base.graph_.Cycles()) {
+      // Report at the first rule (in source order) whose conclusion and reads are both in it.
+      std::set<int> members(cycle.begin(), cycle.end());
+      const Rule* at = nullptr;
+      std::vector<std::string> rule_ids;
+      for (const Rule& rule : base.rules_) {
+        if (members.count(rule.conclusion) == 0) continue;
+        bool reads_member = std::any_of(rule.reads.begin(), rule.reads.end(),
+                                        [&](int r) { return members.count(r) != 0; });
+        if (!reads_member) continue;
+        rule_ids.push_back(rule.id);
+        if (at == nullptr ||
+            std::tie(rule.location.file, rule.location.line, rule.location.column) <
+                std::tie(at->location.file, at->location.line, at->location.column)) {
+          at = &rule;
+        }
+      }
+      std::vector<std::string> names;
+      for (int member : cycle) names.push_back(base.nodes_[member].id);
+      diagnostics_.Error(at->location, "cycle",
+                         absl::StrCat("dependency cycle through ", absl::StrJoin(names, ", "),
+                                      " (rules ", absl::StrJoin(rule_ids, ", "), ")"),
+                         "a conclusion may not depend on itself; break one of these rules");
+    }
+    for (const NodeInfo& node : base.nodes_) {
+      if (node.kind == NodeKind::kIndicator || !node.rules.empty()) continue;
+      if (node.location.file.empty()) continue;
+      diagnostics_.Warning(node.location, "unreachable",
+                           absl::StrCat(KindName(node.kind), " '", node.id,
+                                        "' is never concluded: no rule has it after 'then'"));
+    }
+  }
+
+  void Finish(RuleBase& base) {
+    std::vector<int> order = *base.graph_.TopologicalOrder();  // acyclic: checked above
+    base.evaluation_rank_.assign(base.nodes_.size(), -1);
+    for (int node : order) {
+      if (base.nodes_[node].kind == NodeKind::kIndicator) continue;
+      base.evaluation_rank_[node] = static_cast<int>(base.evaluation_order_.size());
+      base.evaluation_order_.push_back(node);
+    }
+    for (const std::string& id : PortfolioIndicatorIds()) {
+      base.portfolio_nodes_.push_back(*base.FindNode(id));
+    }
+    for (const NodeInfo& node : base.nodes_) {
+      if (node.kind != NodeKind::kIndicator || node.builtin) continue;
+      IndicatorSchema schema;
+      schema.type = node.type == ValueType::kNumber ? IndicatorSchema::Type::kNumber
+                    : node.type == ValueType::kBool ? IndicatorSchema::Type::kBool
+                                                    : IndicatorSchema::Type::kChoice;
+      schema.min = node.min;
+      schema.max = node.max;
+      schema.choices = node.choices;
+      schema.unit = node.unit;
+      base.schema_.emplace(node.id, std::move(schema));
+    }
+  }
+
+  Diagnostics& diagnostics_;
+  std::vector<ast::File> asts_;
+  std::vector<NodeInfo> nodes_;
+  std::unique_ptr<RuleBase> rule_base_;
+};
+
+CompileResult CompileRuleBase(const std::vector<SourceFile>& files) {
+  CompileResult result;
+  result.rule_base = RuleBaseCompiler(result.diagnostics).Compile(files);
+  return result;
+}
+
+}  // namespace align::inference

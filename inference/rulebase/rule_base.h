@@ -1,0 +1,141 @@
+// A compiled, immutable rule base: the declared nodes, the rules as flat evaluation plans, and
+// the dependency graph with its topological order. Built once by CompileRuleBase (compiler.h);
+// shared read-only by every diagnosis, so it is safe to use from many threads.
+#ifndef ALIGN_INFERENCE_RULEBASE_RULE_BASE_H_
+#define ALIGN_INFERENCE_RULEBASE_RULE_BASE_H_
+
+#include "absl/strings/string_view.h"
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
+#include "inference/graph/dependency_graph.h"
+#include "inference/io/assessment_reader.h"
+#include "inference/lang/ast.h"
+#include "inference/lang/diagnostics.h"
+
+namespace align::inference {
+
+enum class NodeKind { kIndicator, kFinding, kPattern, kCause, kAction };
+
+// "indicator", "finding", "pattern", "cause", "action".
+absl::string_view KindName(NodeKind kind);
+
+enum class ValueType { kNumber, kBool, kChoice };
+
+// A declared indicator or conclusion.
+struct NodeInfo {
+  std::string id;
+  NodeKind kind = NodeKind::kIndicator;
+  bool builtin = false;  // a portfolio figure computed by the engine
+  SourceLocation location;
+  std::string title, description, category, source;
+  // Indicators only.
+  ValueType type = ValueType::kNumber;
+  std::optional<double> min, max;
+  std::vector<std::string> choices;
+  std::string unit, question;
+  // Conclusions only: rules that conclude this node, by rule index (sorted by rule id).
+  std::vector<int> rules;
+};
+
+enum class OpCode : uint8_t {
+  kCompare,           // number indicator vs a
+  kBetween,           // a <= number <= b
+  kIsFlag,            // bool indicator == flag
+  kInChoices,         // choice index in mask
+  kRamp,              // linear degree from a (0) to b (1)
+  kKnown,             // indicator given
+  kCertainty,         // a conclusion's certainty as degree
+  kCompareCertainty,  // a conclusion's certainty vs a
+  kNot,
+  kAnd,
+  kOr,
+};
+
+// One step of a rule's evaluation plan, in postfix order.
+struct Op {
+  OpCode code = OpCode::kKnown;
+  ast::CompareOp compare = ast::CompareOp::kEqual;
+  bool flag = false;
+  int node = -1;       // the node a leaf reads
+  int arity = 0;       // kAnd/kOr operand count
+  int subtree = 1;     // ops in this op's subtree, itself included
+  int leaf = -1;       // index into Rule::leaves, -1 for logic ops
+  double a = 0, b = 0;
+  uint64_t choice_mask = 0;
+};
+
+// How a leaf condition reads in explanations.
+struct Leaf {
+  std::string text;      // as written: "work.unplanned > 50"
+  std::string expected;  // "> 50", "between 40 and 70", "in {flat, worsening}"
+  int node = -1;
+};
+
+struct Rule {
+  std::string id;
+  SourceLocation location;
+  int conclusion = -1;
+  double cf = 1.0;
+  std::string condition;  // as written, whitespace collapsed
+  std::string because, source;
+  uint32_t first_op = 0, op_count = 0;  // the plan, in RuleBase::ops()
+  std::vector<Leaf> leaves;             // in source order
+  std::vector<int> reads;               // distinct nodes read, sorted
+};
+
+class RuleBase {
+ public:
+  const std::string& id() const { return id_; }
+  const std::string& version() const { return version_; }
+  const std::string& title() const { return title_; }
+  // sha256 over the files' names and contents, hex.
+  const std::string& digest() const { return digest_; }
+
+  const std::vector<NodeInfo>& nodes() const { return nodes_; }
+  const NodeInfo& node(int index) const { return nodes_[index]; }
+  std::optional<int> FindNode(absl::string_view id) const;
+
+  const std::vector<Rule>& rules() const { return rules_; }
+  std::optional<int> FindRule(absl::string_view id) const;
+  absl::Span<const Op> Plan(const Rule& rule) const {
+    return absl::MakeConstSpan(ops_).subspan(rule.first_op, rule.op_count);
+  }
+
+  // Conclusion nodes, each after everything it reads.
+  const std::vector<int>& evaluation_order() const { return evaluation_order_; }
+  // Position of each node in evaluation_order(), -1 for indicators.
+  const std::vector<int>& evaluation_rank() const { return evaluation_rank_; }
+  const DependencyGraph& graph() const { return graph_; }
+  // Node index of each built-in portfolio indicator, parallel to PortfolioIndicatorIds().
+  const std::vector<int>& portfolio_nodes() const { return portfolio_nodes_; }
+  // The declared (not built-in) indicators, for checking observations.
+  const ObservationSchema& schema() const { return schema_; }
+
+  int CountOf(NodeKind kind) const;
+
+ private:
+  friend class RuleBaseCompiler;
+  explicit RuleBase(int node_count) : graph_(node_count) {}
+
+  std::string id_, version_, title_, digest_;
+  std::vector<NodeInfo> nodes_;
+  absl::flat_hash_map<std::string, int> node_index_;
+  std::vector<Rule> rules_;
+  absl::flat_hash_map<std::string, int> rule_index_;
+  std::vector<Op> ops_;
+  std::vector<int> evaluation_order_;
+  std::vector<int> evaluation_rank_;
+  DependencyGraph graph_;
+  std::vector<int> portfolio_nodes_;
+  ObservationSchema schema_;
+};
+
+}  // namespace align::inference
+
+#endif  // ALIGN_INFERENCE_RULEBASE_RULE_BASE_H_
