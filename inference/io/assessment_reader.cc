@@ -16,13 +16,15 @@
 #include "absl/strings/str_join.h"
 #include "inference/portfolio/portfolio.h"
 #include "inference/util/suggest.h"
+#include "yaml-cpp/depthguard.h"
 #include "yaml-cpp/yaml.h"
 
 namespace align::inference {
 namespace {
 
 constexpr size_t kMaxReported = 50;
-constexpr size_t kMaxShownBytes = 40;
+constexpr size_t kMaxShownBytes = 40;  // of a value quoted in a message
+constexpr size_t kMaxPathBytes = 100;  // of an indicator id in a field path
 constexpr std::uintmax_t kMaxFileBytes = 64u << 20;
 
 // The Debian Abseil has its own string_view, which std::string_view does not convert to.
@@ -121,14 +123,23 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
-// "text" escaped, shortened to about kMaxShownBytes.
+// `text` with C escapes (UTF-8 kept unless invalid), cut to about `max_bytes` and marked "…".
+std::string Escape(std::string_view text, size_t max_bytes) {
+  const bool valid = IsValidUtf8(text);
+  size_t cut = std::min(text.size(), max_bytes);
+  // Never split a UTF-8 sequence.
+  while (valid && cut > 0 && cut < text.size() &&
+         (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  const absl::string_view kept = Sv(text.substr(0, cut));
+  return absl::StrCat(valid ? absl::Utf8SafeCEscape(kept) : absl::CEscape(kept),
+                      cut < text.size() ? "…" : "");
+}
+
+// "text", escaped and shortened for a message.
 std::string Quote(std::string_view text) {
-  if (!IsValidUtf8(text)) return absl::StrCat("\"", absl::CEscape(Sv(text.substr(0, kMaxShownBytes))),
-                                              text.size() > kMaxShownBytes ? "…" : "", "\"");
-  if (text.size() <= kMaxShownBytes) return absl::StrCat("\"", absl::Utf8SafeCEscape(Sv(text)), "\"");
-  size_t cut = kMaxShownBytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return absl::StrCat("\"", absl::Utf8SafeCEscape(Sv(text.substr(0, cut))), "…\"");
+  return absl::StrCat("\"", Escape(text, kMaxShownBytes), "\"");
 }
 
 // Shortest text that reads back as the same double: 100, 0.1, 1e+21.
@@ -218,8 +229,8 @@ std::string CheckAgainstSchema(const Value& value, const IndicatorSchema& schema
     case IndicatorSchema::Type::kChoice: {
       if (schema.choices.empty() && std::holds_alternative<std::string>(value)) return "";
       const std::string* choice = std::get_if<std::string>(&value);
-      if (choice != nullptr &&
-          std::find(schema.choices.begin(), schema.choices.end(), *choice) != schema.choices.end()) {
+      if (choice != nullptr && std::find(schema.choices.begin(), schema.choices.end(), *choice) !=
+                                   schema.choices.end()) {
         return "";
       }
       const std::string expected =
@@ -271,8 +282,7 @@ bool ValidUtilisation(double utilisation) { return utilisation >= 0 && utilisati
 bool ValidConfidence(double confidence) { return confidence > 0 && confidence <= 1; }
 
 std::string ObservationPath(std::string_view id) {
-  return absl::StrCat("observations[\"",
-                      IsValidUtf8(id) ? absl::Utf8SafeCEscape(Sv(id)) : absl::CEscape(Sv(id)), "\"]");
+  return absl::StrCat("observations[\"", Escape(id, kMaxPathBytes), "\"]");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,9 +310,8 @@ constexpr FieldName kServiceAreaFields[] = {
 };
 constexpr FieldName kCapabilityFields[] = {{"level", "level"}, {"utilisation", "utilisation"}};
 constexpr FieldName kObservationFields[] = {
-    {"value", "value"},           {"number", "number"}, {"flag", "flag"},
-    {"choice", "choice"},         {"confidence", "confidence"},
-    {"source", "source"},
+    {"value", "value"},   {"number", "number"},         {"flag", "flag"},
+    {"choice", "choice"}, {"confidence", "confidence"}, {"source", "source"},
 };
 
 std::string Join(std::string_view path, std::string_view field) {
@@ -348,17 +357,18 @@ class Reader {
     std::vector<YAML::Node> documents;
     try {
       documents = YAML::LoadAll(std::string(text));
+    } catch (const YAML::DeepRecursion& error) {
+      // yaml-cpp's own message for this is "bad file".
+      return Malformed(error.mark, "nested too deeply");
     } catch (const YAML::Exception& error) {
-      const Position at = ToPosition(error.mark);
-      if (at.line == 0) return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", error.msg));
-      return absl::InvalidArgumentError(
-          absl::StrCat(origin_, ":", at.line, ":", at.column, ": ", error.msg));
+      return Malformed(error.mark, error.msg);
     }
     // A trailing "---" or a comment-only document adds a null document: it holds nothing.
     documents.erase(std::remove_if(documents.begin(), documents.end(),
                                    [](const YAML::Node& node) { return node.IsNull(); }),
                     documents.end());
-    if (documents.empty()) return absl::InvalidArgumentError(absl::StrCat(origin_, ": empty assessment"));
+    if (documents.empty())
+      return absl::InvalidArgumentError(absl::StrCat(origin_, ": empty assessment"));
 
     proto::Assessment assessment;
     try {
@@ -376,6 +386,13 @@ class Reader {
   }
 
  private:
+  absl::Status Malformed(const YAML::Mark& mark, std::string_view message) const {
+    const Position at = ToPosition(mark);
+    if (at.line == 0) return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", Sv(message)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin_, ":", at.line, ":", at.column, ": ", Sv(message)));
+  }
+
   void Add(Position at, std::string path, std::string message) {
     problems_.Add(at, std::move(path), std::move(message));
   }
@@ -404,7 +421,7 @@ class Reader {
         continue;
       }
       const std::string& spelling = key.Scalar();
-      const std::string field_path = Join(path, spelling);
+      const std::string field_path = Join(path, Escape(spelling, kMaxShownBytes));
       const FieldName* field = nullptr;
       for (const FieldName& candidate : fields) {
         if (spelling == candidate.proto_name || spelling == candidate.json_name) field = &candidate;
@@ -422,8 +439,8 @@ class Reader {
                                it->second.line));
         continue;
       }
-      it->second = Seen{spelling == field->proto_name ? field->proto_name : field->json_name,
-                        key_at.line};
+      it->second =
+          Seen{spelling == field->proto_name ? field->proto_name : field->json_name, key_at.line};
       const Position at = value.IsNull() ? key_at : ToPosition(value.Mark());
       handle(field->proto_name, field_path, value, at);
     }
@@ -493,27 +510,27 @@ class Reader {
       Add(node, "", Expected("a map of assessment fields", Show(node)));
       return;
     }
-    ForEachField(node, "", kAssessmentFields,
-                 [&](std::string_view field, const std::string& path, const YAML::Node& value,
-                     Position at) {
-                   if (field == "organisation") {
-                     if (auto text = ReadText(value, path, at)) out.set_organisation(*text);
-                   } else if (field == "date") {
-                     if (auto text = ReadText(value, path, at, kDateExpected)) {
-                       if (IsIsoDate(*text)) {
-                         out.set_date(*text);
-                       } else {
-                         Add(at, path, Expected(kDateExpected, Show(value)));
-                       }
-                     }
-                   } else if (field == "description") {
-                     if (auto text = ReadText(value, path, at)) out.set_description(*text);
-                   } else if (field == "service_areas") {
-                     ReadServiceAreas(value, path, at, out);
-                   } else if (field == "observations") {
-                     ReadObservations(value, path, at, out);
-                   }
-                 });
+    ForEachField(
+        node, "", kAssessmentFields,
+        [&](std::string_view field, const std::string& path, const YAML::Node& value, Position at) {
+          if (field == "organisation") {
+            if (auto text = ReadText(value, path, at)) out.set_organisation(*text);
+          } else if (field == "date") {
+            if (auto text = ReadText(value, path, at, kDateExpected)) {
+              if (IsIsoDate(*text)) {
+                out.set_date(*text);
+              } else {
+                Add(at, path, Expected(kDateExpected, Show(value)));
+              }
+            }
+          } else if (field == "description") {
+            if (auto text = ReadText(value, path, at)) out.set_description(*text);
+          } else if (field == "service_areas") {
+            ReadServiceAreas(value, path, at, out);
+          } else if (field == "observations") {
+            ReadObservations(value, path, at, out);
+          }
+        });
   }
 
   void ReadServiceAreas(const YAML::Node& node, const std::string& path, Position at,
@@ -535,54 +552,55 @@ class Reader {
       }
       proto::ServiceArea& area = *out.add_service_areas();
       bool named = false;
-      ForEachField(item, item_path, kServiceAreaFields,
-                   [&](std::string_view field, const std::string& field_path,
-                       const YAML::Node& value, Position value_at) {
-                     if (field == "name") {
-                       named = true;
-                       std::optional<std::string> name =
-                           ReadText(value, field_path, value_at, kNameExpected);
-                       if (!name) return;
-                       if (IsBlank(*name)) {
-                         Add(value_at, field_path, Expected(kNameExpected, Show(value)));
-                         return;
-                       }
-                       auto [first, inserted] = names.try_emplace(*name, item_path);
-                       if (!inserted) {
-                         Add(value_at, field_path,
-                             Expected("a unique name", absl::StrCat(Quote(*name), " again (first at ",
-                                                                    first->second, ")")));
-                       }
-                       area.set_name(*name);
-                     } else if (field == "weight") {
-                       std::optional<double> weight =
-                           ReadNumber(value, field_path, value_at, kWeightExpected);
-                       if (!weight) return;
-                       if (!ValidWeight(*weight)) {
-                         Add(value_at, field_path, Expected(kWeightExpected, Show(value)));
-                         return;
-                       }
-                       area.set_weight(*weight);
-                     } else if (field == "strategic_intent") {
-                       if (auto flag = ReadBool(value, field_path, value_at)) {
-                         area.set_strategic_intent(*flag);
-                       }
-                     } else if (field == "market_space") {
-                       if (auto flag = ReadBool(value, field_path, value_at)) {
-                         area.set_market_space(*flag);
-                       }
-                     } else if (field == "demand") {
-                       if (auto level = ReadLevel(value, field_path, value_at)) area.set_demand(*level);
-                     } else if (field == "opportunity") {
-                       if (auto flag = ReadBool(value, field_path, value_at)) {
-                         area.set_opportunity(*flag);
-                       }
-                     } else if (field == "capability") {
-                       ReadCapability(value, field_path, value_at, *area.mutable_capability());
-                     } else if (field == "note") {
-                       if (auto text = ReadText(value, field_path, value_at)) area.set_note(*text);
-                     }
-                   });
+      ForEachField(
+          item, item_path, kServiceAreaFields,
+          [&](std::string_view field, const std::string& field_path, const YAML::Node& value,
+              Position value_at) {
+            if (field == "name") {
+              named = true;
+              std::optional<std::string> name =
+                  ReadText(value, field_path, value_at, kNameExpected);
+              if (!name) return;
+              if (IsBlank(*name)) {
+                Add(value_at, field_path, Expected(kNameExpected, Show(value)));
+                return;
+              }
+              auto [first, inserted] = names.try_emplace(*name, item_path);
+              if (!inserted) {
+                Add(value_at, field_path,
+                    Expected("a unique name",
+                             absl::StrCat(Quote(*name), " again (first at ", first->second, ")")));
+              }
+              area.set_name(*name);
+            } else if (field == "weight") {
+              std::optional<double> weight =
+                  ReadNumber(value, field_path, value_at, kWeightExpected);
+              if (!weight) return;
+              if (!ValidWeight(*weight)) {
+                Add(value_at, field_path, Expected(kWeightExpected, Show(value)));
+                return;
+              }
+              area.set_weight(*weight);
+            } else if (field == "strategic_intent") {
+              if (auto flag = ReadBool(value, field_path, value_at)) {
+                area.set_strategic_intent(*flag);
+              }
+            } else if (field == "market_space") {
+              if (auto flag = ReadBool(value, field_path, value_at)) {
+                area.set_market_space(*flag);
+              }
+            } else if (field == "demand") {
+              if (auto level = ReadLevel(value, field_path, value_at)) area.set_demand(*level);
+            } else if (field == "opportunity") {
+              if (auto flag = ReadBool(value, field_path, value_at)) {
+                area.set_opportunity(*flag);
+              }
+            } else if (field == "capability") {
+              ReadCapability(value, field_path, value_at, *area.mutable_capability());
+            } else if (field == "note") {
+              if (auto text = ReadText(value, field_path, value_at)) area.set_note(*text);
+            }
+          });
       if (!named) {
         Add(item_at, Join(item_path, "name"), Expected(kNameExpected, "nothing"));
       }
@@ -596,8 +614,8 @@ class Reader {
       return;
     }
     ForEachField(node, path, kCapabilityFields,
-                 [&](std::string_view field, const std::string& field_path,
-                     const YAML::Node& value, Position value_at) {
+                 [&](std::string_view field, const std::string& field_path, const YAML::Node& value,
+                     Position value_at) {
                    if (field == "level") {
                      if (auto level = ReadLevel(value, field_path, value_at)) out.set_level(*level);
                    } else if (field == "utilisation") {
@@ -674,8 +692,7 @@ class Reader {
   }
 
   // A scalar: a plain number, true or false, or else a choice.
-  std::optional<Value> ReadShorthand(const YAML::Node& node, const std::string& path,
-                                     Position at) {
+  std::optional<Value> ReadShorthand(const YAML::Node& node, const std::string& path, Position at) {
     if (!node.IsScalar()) {
       Add(at, path, Expected("a number, true, false, a choice or a map", Show(node)));
       return std::nullopt;
@@ -705,8 +722,8 @@ class Reader {
     std::string value_field;  // spelling of the value field found first
     bool value_failed = false;
     ForEachField(node, path, kObservationFields,
-                 [&](std::string_view field, const std::string& field_path,
-                     const YAML::Node& value, Position value_at) {
+                 [&](std::string_view field, const std::string& field_path, const YAML::Node& value,
+                     Position value_at) {
                    if (field == "confidence") {
                      std::optional<double> confidence =
                          ReadNumber(value, field_path, value_at, kConfidenceExpected);
@@ -775,9 +792,10 @@ absl::StatusOr<std::string> ReadWholeFile(const std::filesystem::path& path) {
   }
   const std::string extension = absl::AsciiStrToLower(path.extension().string());
   if (extension != ".yaml" && extension != ".yml" && extension != ".json") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ": ", Expected("a .yaml, .yml or .json file",
-                             extension.empty() ? "no extension" : Quote(extension))));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": ",
+                     Expected("a .yaml, .yml or .json file",
+                              extension.empty() ? "no extension" : Quote(extension))));
   }
   const std::uintmax_t size = std::filesystem::file_size(path, error);
   if (!error && size > kMaxFileBytes) {
@@ -826,12 +844,14 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
   Problems problems;
   const Position nowhere;
   auto check_text = [&](std::string_view text, std::string path) {
-    if (!IsValidUtf8(text)) problems.Add(nowhere, std::move(path), Expected(kTextExpected, Quote(text)));
+    if (!IsValidUtf8(text))
+      problems.Add(nowhere, std::move(path), Expected(kTextExpected, Quote(text)));
   };
   auto check_level = [&](proto::Level level, std::string path) {
     if (level < proto::LEVEL_UNSPECIFIED || level > proto::LEVEL_HIGH) {
       problems.Add(nowhere, std::move(path),
-                   Expected(absl::StrCat("one of ", Sv(kLevelNames)), absl::StrCat(static_cast<int>(level))));
+                   Expected(absl::StrCat("one of ", Sv(kLevelNames)),
+                            absl::StrCat(static_cast<int>(level))));
     }
   };
 
@@ -855,7 +875,8 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                                           first->second, ")")));
     }
     if (area.has_weight() && !ValidWeight(area.weight())) {
-      problems.Add(nowhere, path + ".weight", Expected(kWeightExpected, FormatNumber(area.weight())));
+      problems.Add(nowhere, path + ".weight",
+                   Expected(kWeightExpected, FormatNumber(area.weight())));
     }
     check_level(area.demand(), path + ".demand");
     check_level(area.capability().level(), path + ".capability.level");

@@ -12,10 +12,11 @@ constexpr size_t kRegionCount = kLastRegion - kFirstRegion + 1;
 
 // Indexed by the Region value; index 0 is REGION_UNSPECIFIED.
 constexpr std::array<std::string_view, kRegionCount + 1> kRegionNames = {
-    "unspecified",        "aligned",        "wasted_capability",
-    "unrecognised_demand", "unmet_demand",  "orphan_opportunity",
-    "unwanted_offer",     "off_strategy",   "uncovered_intent",
-    "outside",
+    "unspecified",       "aligned",
+    "wasted_capability", "unrecognised_demand",
+    "unmet_demand",      "orphan_opportunity",
+    "unwanted_offer",    "off_strategy",
+    "uncovered_intent",  "outside",
 };
 
 // Positions in PortfolioIndicatorIds() and PortfolioAnalysis::figures.
