@@ -108,11 +108,10 @@ absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& asses
     pending->set_rule_id(trace.rule_id());
     pending->set_conclusion(rules.node(rules.rules()[r].conclusion).id);
     *pending->mutable_missing() = trace.missing();
-    pending->set_text(absl::StrCat("rule ", trace.rule_id(), " would conclude ",
-                                   pending->conclusion(), " (cf ",
-                                   FormatNumber(trace.rule_cf()), ") if ",
-                                   absl::StrJoin(trace.missing(), ", "), " were known: ",
-                                   trace.condition()));
+    pending->set_text(absl::StrCat(
+        "rule ", trace.rule_id(), trace.rule_cf() >= 0 ? " would support " : " would count against ",
+        pending->conclusion(), " (cf ", FormatNumber(trace.rule_cf()), ") if ",
+        absl::StrJoin(trace.missing(), ", "), " were known: ", trace.condition()));
   }
 
   for (proto::OpenQuestion& q :

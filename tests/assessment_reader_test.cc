@@ -278,7 +278,19 @@ TEST(AssessmentReader, TopLevelMustBeAMap) {
 TEST(AssessmentReader, SecondDocumentIsAnError) {
   EXPECT_THAT(ParseAssessment("organisation: A\n---\norganisation: B\n", "two.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       Eq("two.yaml:3:1: expected a single assessment document, got 2")));
+                       Eq("two.yaml:3:1: expected a single assessment document, got a second one")));
+  absl::StatusOr<proto::Assessment> trailing =
+      ParseAssessment("organisation: A\n---\n", "trailing.yaml");
+  ASSERT_TRUE(trailing.ok()) << trailing.status();
+  EXPECT_EQ(trailing->organisation(), "A");
+}
+
+TEST(AssessmentReader, StrayCommaIsMalformedNotAHang) {
+  // yaml-cpp 0.7's LoadAll never returns on these.
+  EXPECT_THAT(ParseAssessment(",", "comma.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, Eq("comma.yaml:1:1: unexpected \",\"")));
+  EXPECT_THAT(ParseAssessment("[1],", "comma.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, Eq("comma.yaml:1:4: unexpected \",\"")));
 }
 
 TEST(AssessmentReader, DeepNestingIsRejectedWithoutCrashing) {

@@ -326,7 +326,9 @@ TEST_F(ExplanationTest, ExplainRefusesAnInvalidAssessment) {
                 observations { key: "work.unplanned" value { number: 140 } }
               )pb"),
                               "cause.overwork"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("work.unplanned")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "observations[\"work.unplanned\"]: expected a number in [0, 100] %, got "
+                       "140"));
 }
 
 // --- Diagnose --------------------------------------------------------------------------------
@@ -365,7 +367,7 @@ TEST_F(ExplanationTest, DiagnoseListsRulesThatWouldFire) {
   EXPECT_EQ(diagnosis->would_fire(1).conclusion(), "cause.overwork");
   EXPECT_THAT(diagnosis->would_fire(1).missing(), ElementsAre("backlog.age"));
   EXPECT_EQ(diagnosis->would_fire(1).text(),
-            "rule overwork.backlog would conclude cause.overwork (cf 0.4) if backlog.age were "
+            "rule overwork.backlog would support cause.overwork (cf 0.4) if backlog.age were "
             "known: backlog.age > 90");
 }
 

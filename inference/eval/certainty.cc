@@ -16,13 +16,22 @@ double CombineCertainty(double x, double y) {
 }
 
 void CertaintyAccumulator::Add(double contribution) {
-  if (contribution > 0) {
-    positive_ = CombineCertainty(positive_, contribution);
-  } else if (contribution < 0) {
-    negative_ = CombineCertainty(negative_, contribution);
-  }
+  if (contribution != 0) contributions_.push_back(contribution);
 }
 
-double CertaintyAccumulator::Result() const { return CombineCertainty(positive_, negative_); }
+double CertaintyAccumulator::Result() {
+  // Floating-point combination is not associative; a fixed order makes it exact-repeatable.
+  std::sort(contributions_.begin(), contributions_.end());
+  double positive = 0;
+  double negative = 0;
+  for (double c : contributions_) {
+    if (c > 0) {
+      positive = CombineCertainty(positive, c);
+    } else {
+      negative = CombineCertainty(negative, c);
+    }
+  }
+  return CombineCertainty(positive, negative);
+}
 
 }  // namespace align::inference

@@ -26,12 +26,27 @@ bool Compare(double x, ast::CompareOp op, double y) {
   return false;
 }
 
-Interval EvaluateLeaf(const Op& op, const Evaluation& evaluation) {
+// Compares every value in `range` at once: true or false when all agree, else undecided.
+Interval CompareRange(const Interval& range, ast::CompareOp op, double threshold) {
+  bool at_lo = Compare(range.lo, op, threshold);
+  bool at_hi = Compare(range.hi, op, threshold);
+  if (range.lo == range.hi) return Truth(at_lo, 1);
+  bool inside = threshold >= range.lo && threshold <= range.hi;
+  switch (op) {
+    case ast::CompareOp::kEqual: return inside ? kUnknownTruth : Truth(false, 1);
+    case ast::CompareOp::kNotEqual: return inside ? kUnknownTruth : Truth(true, 1);
+    default: return at_lo == at_hi ? Truth(at_lo, 1) : kUnknownTruth;
+  }
+}
+
+Interval EvaluateLeaf(const Op& op, const Evaluation& evaluation, bool possible) {
   if (op.code == OpCode::kCertainty) {
+    if (possible) return evaluation.range[op.node];
     double cf = evaluation.certainty[op.node];
     return {cf, cf};
   }
   if (op.code == OpCode::kCompareCertainty) {
+    if (possible) return CompareRange(evaluation.range[op.node], op.compare, op.a);
     return Truth(Compare(evaluation.certainty[op.node], op.compare, op.a), 1);
   }
   const Fact& fact = evaluation.facts[op.node];
@@ -57,7 +72,8 @@ Interval EvaluateLeaf(const Op& op, const Evaluation& evaluation) {
 }
 
 // Applies one op to the value stack.
-void Step(const Op& op, const Evaluation& evaluation, std::vector<Interval>& stack) {
+void Step(const Op& op, const Evaluation& evaluation, bool possible,
+          std::vector<Interval>& stack) {
   switch (op.code) {
     case OpCode::kNot: {
       Interval& top = stack.back();
@@ -78,29 +94,58 @@ void Step(const Op& op, const Evaluation& evaluation, std::vector<Interval>& sta
       return;
     }
     default:
-      stack.push_back(EvaluateLeaf(op, evaluation));
+      stack.push_back(EvaluateLeaf(op, evaluation, possible));
   }
 }
 
+Interval RunPlan(const RuleBase& rule_base, const Rule& rule, bool possible,
+                 Evaluation& evaluation) {
+  evaluation.stack.clear();
+  for (const Op& op : rule_base.Plan(rule)) Step(op, evaluation, possible, evaluation.stack);
+  return evaluation.stack.back();
+}
+
+// Whether the rule reads a conclusion that is still waiting for an unknown.
+bool ReadsUndecided(const Rule& rule, const Evaluation& evaluation) {
+  for (int read : rule.reads) {
+    const Interval& r = evaluation.range[read];
+    if (r.lo != r.hi) return true;
+  }
+  return false;
+}
+
 void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
-  CertaintyAccumulator accumulator;
+  CertaintyAccumulator now, lowest, highest;
   for (int index : rule_base.node(node).rules) {
     const Rule& rule = rule_base.rules()[index];
-    evaluation.stack.clear();
-    for (const Op& op : rule_base.Plan(rule)) Step(op, evaluation, evaluation.stack);
     RuleState& state = evaluation.rules[index];
-    state.premise = evaluation.stack.back();
+    state.premise = RunPlan(rule_base, rule, /*possible=*/false, evaluation);
+    state.possible = ReadsUndecided(rule, evaluation)
+                         ? RunPlan(rule_base, rule, /*possible=*/true, evaluation)
+                         : state.premise;
     if (state.premise.lo > kFiringThreshold) {
       state.status = RuleStatus::kFired;
       state.contribution = rule.cf * state.premise.lo;
-      accumulator.Add(state.contribution);
+      now.Add(state.contribution);
     } else {
       state.status =
-          state.premise.hi > kFiringThreshold ? RuleStatus::kBlocked : RuleStatus::kFailed;
+          state.possible.hi > kFiringThreshold ? RuleStatus::kBlocked : RuleStatus::kFailed;
       state.contribution = 0;
     }
+    // What this rule could still contribute; the combination is monotone in each argument,
+    // so combining the ends gives the ends of the conclusion's range.
+    double a = 0, b = 0;
+    if (state.possible.lo > kFiringThreshold) {
+      a = rule.cf * state.possible.lo;
+      b = rule.cf * state.possible.hi;
+    } else if (state.possible.hi > kFiringThreshold) {
+      b = rule.cf * state.possible.hi;
+    }
+    lowest.Add(std::min(a, b));
+    highest.Add(std::max(a, b));
   }
-  evaluation.certainty[node] = accumulator.Result();
+  evaluation.certainty[node] = now.Result();
+  evaluation.range[node] = {lowest.Result(), highest.Result()};
 }
 
 }  // namespace
@@ -108,6 +153,7 @@ void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
 Evaluation::Evaluation(const RuleBase& rule_base)
     : facts(rule_base.nodes().size()),
       certainty(rule_base.nodes().size(), 0.0),
+      range(rule_base.nodes().size()),
       rules(rule_base.rules().size()) {
   stack.reserve(64);
 }
@@ -158,11 +204,11 @@ void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
 }
 
 std::vector<Interval> TracePlan(const RuleBase& rule_base, const Rule& rule,
-                                const Evaluation& evaluation) {
+                                const Evaluation& evaluation, bool possible) {
   std::vector<Interval> values;
   std::vector<Interval> stack;
   for (const Op& op : rule_base.Plan(rule)) {
-    Step(op, evaluation, stack);
+    Step(op, evaluation, possible, stack);
     values.push_back(stack.back());
   }
   return values;

@@ -37,7 +37,11 @@ enum class RuleStatus : uint8_t {
 
 struct RuleState {
   RuleStatus status = RuleStatus::kFailed;
+  // The premise on what is known now: conclusions at their current certainty.
   Interval premise;
+  // The premise over everything the unknowns could still make of it, conclusions read at
+  // their possible range. Equal to `premise` when nothing upstream waits for an unknown.
+  Interval possible;
   double contribution = 0;
 };
 
@@ -46,7 +50,10 @@ struct Evaluation {
   explicit Evaluation(const RuleBase& rule_base);
 
   std::vector<Fact> facts;        // indicators
-  std::vector<double> certainty;  // conclusions; 0 until evaluated
+  std::vector<double> certainty;  // conclusions: what the known facts support; 0 until evaluated
+  // Conclusions: the certainty they could still reach once the unknowns are known. A conclusion
+  // that waits for an unknown is never simply 0: downstream rules read this range.
+  std::vector<Interval> range;
   std::vector<RuleState> rules;
   std::vector<Interval> stack;    // scratch for premise evaluation
 };
@@ -65,8 +72,9 @@ void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
                    Evaluation& evaluation);
 
 // The value of every op of the rule's plan, for explanations; parallel to RuleBase::Plan.
+// With `possible`, conclusions are read at their possible range rather than their certainty.
 std::vector<Interval> TracePlan(const RuleBase& rule_base, const Rule& rule,
-                                const Evaluation& evaluation);
+                                const Evaluation& evaluation, bool possible);
 
 }  // namespace align::inference
 

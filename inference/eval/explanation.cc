@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -35,12 +37,13 @@ bool CannotSatisfy(const Interval& v, int polarity) {
   return polarity > 0 ? v.hi <= kFiringThreshold : -v.lo <= kFiringThreshold;
 }
 
-// The leaf op most responsible for op `index` not meeting the threshold, or -1 when it does.
-int Blame(absl::Span<const Op> plan, const std::vector<Interval>& values, int index,
-          int polarity) {
-  if (Satisfied(values[index], polarity)) return -1;
+// The leaf op most responsible for op `index` not meeting the threshold with `polarity`, and
+// the polarity the leaf is needed with; {-1, 0} when the op meets it.
+std::pair<int, int> Blame(absl::Span<const Op> plan, const std::vector<Interval>& values,
+                          int index, int polarity) {
+  if (Satisfied(values[index], polarity)) return {-1, 0};
   const Op& op = plan[index];
-  if (op.leaf >= 0) return index;
+  if (op.leaf >= 0) return {index, polarity};
   if (op.code == OpCode::kNot) return Blame(plan, values, index - 1, -polarity);
   std::vector<int> operands = Operands(plan, index);
   const bool needs_all = (op.code == OpCode::kAnd) == (polarity > 0);
@@ -52,7 +55,7 @@ int Blame(absl::Span<const Op> plan, const std::vector<Interval>& values, int in
     for (int operand : operands) {
       if (!Satisfied(values[operand], polarity)) return Blame(plan, values, operand, polarity);
     }
-    return -1;
+    return {-1, 0};
   }
   // Any operand would do; point at the first one that still could.
   for (int operand : operands) {
@@ -66,11 +69,15 @@ proto::ConditionOutcome OutcomeOf(const Interval& v) {
   return v.lo > kFiringThreshold ? proto::CONDITION_TRUE : proto::CONDITION_FALSE;
 }
 
-std::string LeafSentence(const proto::ConditionTrace& c) {
+std::string LeafSentence(const proto::ConditionTrace& c, bool negated) {
+  std::string wanted = negated ? absl::StrCat("the opposite of ", c.subject(), " ", c.expected())
+                               : absl::StrCat(c.subject(), " ", c.expected());
   if (c.outcome() == proto::CONDITION_UNKNOWN) {
-    return absl::StrCat(c.subject(), " ", c.expected(), ", which the assessment does not give");
+    // An unknown indicator, or a conclusion that waits for unknowns further up.
+    return c.actual() == "unknown" ? absl::StrCat(wanted, ", which the assessment does not give")
+                                   : absl::StrCat(wanted, ", which is still open: ", c.actual());
   }
-  return absl::StrCat(c.subject(), " ", c.expected(), ", the assessment says ", c.actual());
+  return absl::StrCat(wanted, ", the assessment says ", c.actual());
 }
 
 std::string RuleSentence(const proto::RuleTrace& rule) {
@@ -95,7 +102,9 @@ std::string RuleSentence(const proto::RuleTrace& rule) {
                                  : " did not fire");
       if (rule.first_failing() >= 0) {
         absl::StrAppend(&out, ": it needs ",
-                        LeafSentence(rule.conditions(rule.first_failing())), ".");
+                        LeafSentence(rule.conditions(rule.first_failing()),
+                                     rule.first_failing_negated()),
+                        ".");
       } else {
         absl::StrAppend(&out, ": its premise is only ", Certainty(rule.premise()),
                         " (needs more than ", FormatNumber(kFiringThreshold), ").");
@@ -114,7 +123,13 @@ std::string RuleSentence(const proto::RuleTrace& rule) {
 std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, int node) {
   const NodeInfo& info = rule_base.node(node);
   if (info.kind != NodeKind::kIndicator) {
-    return absl::StrCat("certainty ", Certainty(evaluation.certainty[node]));
+    std::string value = absl::StrCat("certainty ", Certainty(evaluation.certainty[node]));
+    const Interval& range = evaluation.range[node];
+    if (range.lo != range.hi) {
+      absl::StrAppend(&value, ", between ", Certainty(range.lo), " and ", Certainty(range.hi),
+                      " once unknowns are known");
+    }
+    return value;
   }
   const Fact& fact = evaluation.facts[node];
   if (!fact.known) return "unknown";
@@ -144,7 +159,9 @@ proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluati
   const Rule& rule = rule_base.rules()[rule_index];
   const RuleState& state = evaluation.rules[rule_index];
   absl::Span<const Op> plan = rule_base.Plan(rule);
-  std::vector<Interval> values = TracePlan(rule_base, rule, evaluation);
+  // Degrees as they stand; outcomes and blame over what the unknowns could still change.
+  std::vector<Interval> now = TracePlan(rule_base, rule, evaluation, /*possible=*/false);
+  std::vector<Interval> values = TracePlan(rule_base, rule, evaluation, /*possible=*/true);
 
   proto::RuleTrace trace;
   trace.set_rule_id(rule.id);
@@ -168,19 +185,34 @@ proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluati
     c->set_text(leaf.text);
     c->set_subject(rule_base.node(leaf.node).id);
     c->set_outcome(OutcomeOf(v));
-    c->set_degree(v.lo);
+    c->set_degree(now[leaf_ops[l]].lo);
     c->set_actual(ShowValue(rule_base, evaluation, leaf.node));
     c->set_expected(leaf.expected);
   }
-  int blamed = state.status == RuleStatus::kFired
-                   ? -1
-                   : Blame(plan, values, static_cast<int>(plan.size()) - 1, +1);
+  auto [blamed, polarity] = state.status == RuleStatus::kFired
+                                ? std::pair<int, int>{-1, 0}
+                                : Blame(plan, values, static_cast<int>(plan.size()) - 1, +1);
   trace.set_first_failing(blamed >= 0 ? plan[blamed].leaf : -1);
-  for (int read : rule.reads) {
-    const NodeInfo& info = rule_base.node(read);
-    if (info.kind == NodeKind::kIndicator && !evaluation.facts[read].known) {
-      trace.add_missing(info.id);
+  trace.set_first_failing_negated(blamed >= 0 && polarity < 0);
+  if (state.status != RuleStatus::kFired) {
+    std::set<std::string> missing;
+    for (int read : rule.reads) {
+      const NodeInfo& info = rule_base.node(read);
+      if (info.kind == NodeKind::kIndicator) {
+        if (!evaluation.facts[read].known) missing.insert(info.id);
+        continue;
+      }
+      // A conclusion still waiting for unknowns: name the unknown indicators behind it.
+      const Interval& range = evaluation.range[read];
+      if (range.lo == range.hi) continue;
+      for (int upstream : rule_base.graph().Upstream(read)) {
+        const NodeInfo& up = rule_base.node(upstream);
+        if (up.kind == NodeKind::kIndicator && !evaluation.facts[upstream].known) {
+          missing.insert(up.id);
+        }
+      }
     }
+    for (const std::string& id : missing) trace.add_missing(id);
   }
   return trace;
 }

@@ -37,6 +37,8 @@ std::vector<double> NumberCandidates(const RuleBase& rule_base, int node) {
   }
   if (info.min) candidates.push_back(*info.min);
   if (info.max) candidates.push_back(*info.max);
+  // Rules that only ask whether it is known still need one value to try.
+  if (candidates.empty()) candidates.push_back(0);
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   return candidates;
@@ -123,6 +125,7 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     trial.facts[node] = evaluation.facts[node];
     for (int d : downstream) {
       trial.certainty[d] = evaluation.certainty[d];
+      trial.range[d] = evaluation.range[d];
       for (int r : rule_base.node(d).rules) trial.rules[r] = evaluation.rules[r];
     }
     if (best <= 1e-9) continue;

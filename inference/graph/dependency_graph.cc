@@ -73,9 +73,11 @@ absl::StatusOr<std::vector<int>> DependencyGraph::TopologicalOrder() const {
     }
   }
   if (static_cast<int>(order.size()) != node_count_) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("dependency graph has a cycle through ", node_count_ - order.size(),
-                     " nodes"));
+    // Nodes left over include those downstream of a cycle; count only the cycles' members.
+    size_t members = 0;
+    for (const auto& cycle : Cycles()) members += cycle.size();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "dependency graph has a cycle through ", members, members == 1 ? " node" : " nodes"));
   }
   return order;
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 #include <system_error>
 #include <utility>
@@ -17,6 +18,7 @@
 #include "inference/portfolio/portfolio.h"
 #include "inference/util/suggest.h"
 #include "yaml-cpp/depthguard.h"
+#include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace align::inference {
@@ -343,6 +345,44 @@ std::string Show(const YAML::Node& node) {
   return "nothing";
 }
 
+// Where a document's root starts, and whether it is empty; from the parser's events.
+class DocumentRoot final : public YAML::EventHandler {
+ public:
+  bool is_null() const { return is_null_; }
+  const YAML::Mark& mark() const { return mark_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Root(mark, true); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Root(mark, false); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Root(mark, false);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Root(mark, false);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Root(mark, false);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Root(const YAML::Mark& mark, bool is_null) {
+    if (seen_) return;
+    seen_ = true;
+    mark_ = mark;
+    is_null_ = is_null;
+  }
+
+  bool seen_ = false;
+  bool is_null_ = true;
+  YAML::Mark mark_ = YAML::Mark::null_mark();
+};
+
 Position ToPosition(const YAML::Mark& mark) {
   if (mark.is_null()) return {};
   return {mark.line + 1, mark.column + 1};
@@ -354,29 +394,22 @@ class Reader {
       : origin_(origin), schema_(schema) {}
 
   absl::StatusOr<proto::Assessment> Read(std::string_view text) {
-    std::vector<YAML::Node> documents;
+    YAML::Node root;
     try {
-      documents = YAML::LoadAll(std::string(text));
+      absl::Status single = CheckSingleDocument(text);
+      if (!single.ok()) return single;
+      root = YAML::Load(std::string(text));
     } catch (const YAML::DeepRecursion& error) {
       // yaml-cpp's own message for this is "bad file".
       return Malformed(error.mark, "nested too deeply");
     } catch (const YAML::Exception& error) {
       return Malformed(error.mark, error.msg);
     }
-    // A trailing "---" or a comment-only document adds a null document: it holds nothing.
-    documents.erase(std::remove_if(documents.begin(), documents.end(),
-                                   [](const YAML::Node& node) { return node.IsNull(); }),
-                    documents.end());
-    if (documents.empty())
-      return absl::InvalidArgumentError(absl::StrCat(origin_, ": empty assessment"));
+    if (root.IsNull()) return absl::InvalidArgumentError(absl::StrCat(origin_, ": empty assessment"));
 
     proto::Assessment assessment;
     try {
-      if (documents.size() > 1) {
-        Add(documents[1], "",
-            Expected("a single assessment document", absl::StrCat(documents.size())));
-      }
-      ReadAssessment(documents[0], assessment);
+      ReadAssessment(root, assessment);
     } catch (const YAML::Exception& error) {
       // Not expected once the text has parsed; reported rather than thrown all the same.
       return absl::InternalError(absl::StrCat(origin_, ": ", error.what()));
@@ -386,7 +419,41 @@ class Reader {
   }
 
  private:
-  absl::Status Malformed(const YAML::Mark& mark, std::string_view message) const {
+  // InvalidArgument unless `text` holds at most one document with content; throws
+  // YAML::Exception for malformed text. YAML::LoadAll is not used: in yaml-cpp 0.7 it loops
+  // forever, allocating, on input such as "," (jbeder/yaml-cpp#1040).
+  absl::Status CheckSingleDocument(std::string_view text) const {
+    std::istringstream stream{std::string(text)};
+    YAML::Parser parser(stream);
+    constexpr size_t kNone = std::numeric_limits<size_t>::max();
+    size_t last_empty = kNone;  // where the last empty document was found
+    for (int index = 0;; ++index) {
+      DocumentRoot root;
+      if (!parser.HandleNextDocument(root)) return absl::OkStatus();
+      const size_t pos = static_cast<size_t>(std::max(root.mark().pos, 0));
+      if (root.is_null()) {
+        // A trailing "---" gives an empty document. Two at the same place: the parser is stuck
+        // on a token it cannot use.
+        if (last_empty == pos) {
+          return Malformed(root.mark(), pos < text.size()
+                                            ? absl::StrCat("unexpected ", Quote(text.substr(pos, 1)))
+                                            : "unexpected end of text");
+        }
+        last_empty = pos;
+        continue;
+      }
+      last_empty = kNone;
+      if (index > 0) {
+        return Malformed(root.mark(),
+                         Expected("a single assessment document", "a second one"));
+      }
+    }
+  }
+
+  absl::Status Malformed(const YAML::Mark& mark, std::string_view raw_message) const {
+    // yaml-cpp quotes the offending byte, which may not be valid UTF-8.
+    const std::string message =
+        IsValidUtf8(raw_message) ? std::string(raw_message) : absl::CEscape(Sv(raw_message));
     const Position at = ToPosition(mark);
     if (at.line == 0) return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", Sv(message)));
     return absl::InvalidArgumentError(

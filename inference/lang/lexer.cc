@@ -167,14 +167,19 @@ class Lexer {
             absl::StrCat("malformed number '", std::string(text_.substr(start, pos_ - start)), "'"));
       return false;
     }
-    if (IsIdentStart(Peek())) {
+    // A unit after a number ("85%", "30days") is reported once; the number is kept so that
+    // the parser does not add errors of its own after it.
+    if (IsIdentStart(Peek()) || Peek() == '%') {
       size_t suffix_start = pos_;
-      while (IsIdentChar(Peek())) Advance();
+      if (Peek() == '%') {
+        Advance();
+      } else {
+        while (IsIdentChar(Peek())) Advance();
+      }
       Error(token.line, token.column,
             absl::StrCat("unexpected '", std::string(text_.substr(suffix_start, pos_ - suffix_start)),
                          "' after number ", std::string(text_.substr(start, suffix_start - start)),
                          "; numbers take no unit"));
-      return false;
     }
     token.kind = TokenKind::kNumber;
     token.number = value;
@@ -186,8 +191,9 @@ class Lexer {
     std::string value;
     while (true) {
       if (pos_ >= text_.size() || Peek() == '\n') {
+        // Keep what was read, so that the parser goes on as if the string were closed.
         Error(token.line, token.column, "unterminated string; close it with '\"' on the same line");
-        return false;
+        break;
       }
       char c = Peek();
       Advance();

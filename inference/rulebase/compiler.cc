@@ -146,12 +146,33 @@ class RuleBaseCompiler {
       first_seen.emplace(id, at);
       return true;
     };
+    // Claim ids in source order, so that a duplicate is reported at the later declaration.
+    std::vector<std::pair<const SourceLocation*, const ast::IndicatorDecl*>> indicators;
+    std::vector<std::pair<const SourceLocation*, const ast::ConclusionDecl*>> conclusions;
     for (const ast::File& file : asts_) {
-      for (const ast::IndicatorDecl& decl : file.indicators) {
-        if (!claim(decl.id, decl.location)) continue;
-        by_id.emplace(decl.id, DeclareIndicator(decl));
+      for (const auto& decl : file.indicators) indicators.emplace_back(&decl.location, &decl);
+      for (const auto& decl : file.conclusions) conclusions.emplace_back(&decl.location, &decl);
+    }
+    struct Claim {
+      const SourceLocation* at;
+      const ast::IndicatorDecl* indicator;
+      const ast::ConclusionDecl* conclusion;
+    };
+    std::vector<Claim> claims;
+    for (auto [at, decl] : indicators) claims.push_back({at, decl, nullptr});
+    for (auto [at, decl] : conclusions) claims.push_back({at, nullptr, decl});
+    std::sort(claims.begin(), claims.end(), [](const Claim& a, const Claim& b) {
+      return std::tie(a.at->file, a.at->line, a.at->column) <
+             std::tie(b.at->file, b.at->line, b.at->column);
+    });
+    for (const Claim& c : claims) {
+      if (c.indicator != nullptr) {
+        if (!claim(c.indicator->id, c.indicator->location)) continue;
+        by_id.emplace(c.indicator->id, DeclareIndicator(*c.indicator));
+        continue;
       }
-      for (const ast::ConclusionDecl& decl : file.conclusions) {
+      {
+        const ast::ConclusionDecl& decl = *c.conclusion;
         if (!claim(decl.id, decl.location)) continue;
         NodeInfo node;
         node.id = decl.id;
@@ -233,6 +254,7 @@ class RuleBaseCompiler {
     std::map<std::string, SourceLocation> first_seen;
     for (const ast::File& file : asts_) {
       for (const ast::RuleDecl& rule : file.rules) {
+        named_conclusions_.insert(rule.conclusion);
         auto [it, inserted] = first_seen.emplace(rule.id, rule.location);
         if (!inserted) {
           diagnostics_.Error(rule.location, "duplicate-id",
@@ -547,7 +569,8 @@ class RuleBaseCompiler {
     }
     for (const NodeInfo& node : base.nodes_) {
       if (node.kind == NodeKind::kIndicator || !node.rules.empty()) continue;
-      if (node.location.file.empty()) continue;
+      // A rule that names it but has errors of its own is reported already.
+      if (node.location.file.empty() || named_conclusions_.count(node.id) != 0) continue;
       diagnostics_.Warning(node.location, "unreachable",
                            absl::StrCat(KindName(node.kind), " '", node.id,
                                         "' is never concluded: no rule has it after 'then'"));
@@ -582,6 +605,7 @@ class RuleBaseCompiler {
   Diagnostics& diagnostics_;
   std::vector<ast::File> asts_;
   std::vector<NodeInfo> nodes_;
+  std::set<std::string> named_conclusions_;  // every id after 'then', broken rules included
   std::unique_ptr<RuleBase> rule_base_;
 };
 
