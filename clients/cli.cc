@@ -1,18 +1,28 @@
 #include "absl/strings/string_view.h"
 #include "clients/cli.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <optional>
 #include <set>
 #include <variant>
 
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "clients/backend.h"
 #include "clients/report.h"
-#include "inference/engine.h"
 #include "inference/io/assessment_reader.h"
+#include "inference/rulebase/compiler.h"
 #include "inference/rulebase/loader.h"
 #include "inference/util/suggest.h"
 
@@ -20,13 +30,22 @@ namespace align::clients {
 namespace {
 
 constexpr char kUsage[] = R"(usage:
-  alignctl diagnose --local --rules DIR ASSESSMENT [--format text|json]
-                    [--why-not ID[,ID…]] [--max-causes N] [--max-actions N] [--questions N]
-  alignctl explain  --local --rules DIR ASSESSMENT NODE [--format text|json]
+  alignctl [ENGINE] diagnose ASSESSMENT [--format text|json] [--why-not ID[,ID…]]
+                    [--max-patterns N] [--max-causes N] [--max-actions N] [--questions N]
+  alignctl [ENGINE] explain ASSESSMENT NODE[,NODE…] [--format text|json]
+  alignctl [ENGINE] rules info [--format text|json]
+  alignctl [ENGINE] rules graph [--focus NODE] [--format dot|svg|json]
   alignctl rules lint DIR [--format text|json] [--werror]
+  alignctl --server HOST:PORT [--token-file FILE] reload [DIR]
+
+ENGINE is where answers come from:
+  --local --rules DIR        the engine in this process, with the rule base in DIR
+  --server HOST:PORT         an alignd server; with TLS add --tls-ca FILE (and, for mutual TLS,
+                             --tls-cert FILE --tls-key FILE); admin calls take --token-file FILE
 
 ASSESSMENT is a .yaml, .yml or .json file. NODE is a pattern, cause, action, finding or
-indicator id. Exit codes: 0 success, 1 failure (bad input, lint errors), 2 bad command line.
+indicator id. Exit codes: 0 success, 1 failure (bad input, lint errors, server errors),
+2 bad command line.
 )";
 
 // A parsed command line: positional words and --flags.
@@ -36,15 +55,15 @@ struct CommandLine {
   std::set<std::string> switches;             // --name
 };
 
-struct FlagSpec {
-  std::set<std::string> valued;
-  std::set<std::string> switches;
-};
+const std::set<std::string> kValuedFlags = {
+    "rules",      "server",      "tls-ca",    "tls-cert",    "tls-key",
+    "token-file", "format",      "why-not",   "max-causes",  "max-actions",
+    "max-patterns", "questions", "focus"};
+const std::set<std::string> kSwitches = {"local", "werror"};
 
-std::optional<CommandLine> Parse(const std::vector<std::string>& args, size_t first,
-                                 const FlagSpec& spec, std::ostream& err) {
+std::optional<CommandLine> Parse(const std::vector<std::string>& args, std::ostream& err) {
   CommandLine line;
-  for (size_t i = first; i < args.size(); ++i) {
+  for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg.rfind("--", 0) != 0 || arg == "--") {
       line.positional.push_back(arg);
@@ -56,9 +75,9 @@ std::optional<CommandLine> Parse(const std::vector<std::string>& args, size_t fi
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    if (spec.switches.count(name) != 0 && !value) {
+    if (kSwitches.count(name) != 0 && !value) {
       line.switches.insert(name);
-    } else if (spec.valued.count(name) != 0) {
+    } else if (kValuedFlags.count(name) != 0) {
       if (!value) {
         if (i + 1 >= args.size()) {
           err << "alignctl: --" << name << " needs a value\n";
@@ -69,15 +88,11 @@ std::optional<CommandLine> Parse(const std::vector<std::string>& args, size_t fi
       line.values[name] = *value;
     } else {
       std::vector<absl::string_view> known;
-      for (const auto& s : spec.valued) known.push_back(s);
-      for (const auto& s : spec.switches) known.push_back(s);
-      err << "alignctl: unknown option --" << name
-          << inference::DidYouMean([&] {
-               auto names = inference::ClosestNames(name, known);
-               for (auto& n : names) n = "--" + n;
-               return names;
-             }())
-          << "\n";
+      for (const auto& s : kValuedFlags) known.push_back(s);
+      for (const auto& s : kSwitches) known.push_back(s);
+      auto names = inference::ClosestNames(absl::string_view(name), known);
+      for (auto& n : names) n = "--" + n;
+      err << "alignctl: unknown option --" << name << inference::DidYouMean(names) << "\n";
       return std::nullopt;
     }
   }
@@ -96,105 +111,247 @@ std::optional<int> IntFlag(const CommandLine& line, const std::string& name, int
   return value;
 }
 
-std::optional<std::string> FormatFlag(const CommandLine& line, std::ostream& err) {
+std::optional<std::string> FormatFlag(const CommandLine& line, std::ostream& err,
+                                      const std::vector<std::string>& allowed = {"text", "json"}) {
   auto it = line.values.find("format");
-  if (it == line.values.end()) return "text";
-  if (it->second != "text" && it->second != "json") {
-    err << "alignctl: --format expects text or json, got '" << it->second << "'\n";
+  if (it == line.values.end()) return allowed.front();
+  if (std::find(allowed.begin(), allowed.end(), it->second) == allowed.end()) {
+    err << "alignctl: --format expects " << absl::StrJoin(allowed, " or ") << ", got '"
+        << it->second << "'\n";
     return std::nullopt;
   }
   return it->second;
 }
 
-// The engine for --local mode, or an exit code after reporting why there is none.
-std::variant<inference::Engine, int> LocalEngine(const CommandLine& line, std::ostream& err) {
-  if (line.switches.count("local") == 0) {
-    err << "alignctl: this build runs the engine in process only; pass --local\n";
-    return kExitUsage;
-  }
-  auto rules = line.values.find("rules");
-  if (rules == line.values.end()) {
-    err << "alignctl: --local needs --rules DIR\n";
-    return kExitUsage;
-  }
-  auto rule_base = inference::LoadRuleBase(rules->second);
-  if (!rule_base.ok()) {
-    err << "alignctl: " << rule_base.status().message() << "\n";
-    return kExitFailure;
-  }
-  return inference::Engine(*std::move(rule_base));
+absl::StatusOr<std::string> ReadTextFile(const std::string& path, absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(what, " ", path, ": cannot be read"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
-std::optional<proto::Assessment> ReadAssessment(const std::string& path,
-                                                const inference::Engine& engine,
+// Where answers come from, as the flags say; an exit code after explaining the problem.
+std::variant<std::unique_ptr<Backend>, int> MakeBackend(const CommandLine& line,
+                                                        std::ostream& err) {
+  auto server = line.values.find("server");
+  if (server != line.values.end()) {
+    if (line.switches.count("local") != 0) {
+      err << "alignctl: choose one of --local and --server\n";
+      return kExitUsage;
+    }
+    std::shared_ptr<grpc::ChannelCredentials> credentials;
+    auto ca = line.values.find("tls-ca");
+    if (ca != line.values.end()) {
+      grpc::SslCredentialsOptions tls;
+      auto root = ReadTextFile(ca->second, "--tls-ca");
+      if (!root.ok()) {
+        err << "alignctl: " << root.status().message() << "\n";
+        return kExitFailure;
+      }
+      tls.pem_root_certs = *root;
+      auto cert = line.values.find("tls-cert");
+      auto key = line.values.find("tls-key");
+      if ((cert == line.values.end()) != (key == line.values.end())) {
+        err << "alignctl: --tls-cert and --tls-key go together\n";
+        return kExitUsage;
+      }
+      if (cert != line.values.end()) {
+        auto cert_text = ReadTextFile(cert->second, "--tls-cert");
+        auto key_text = ReadTextFile(key->second, "--tls-key");
+        if (!cert_text.ok() || !key_text.ok()) {
+          err << "alignctl: "
+              << (cert_text.ok() ? key_text.status() : cert_text.status()).message() << "\n";
+          return kExitFailure;
+        }
+        tls.pem_cert_chain = *cert_text;
+        tls.pem_private_key = *key_text;
+      }
+      credentials = grpc::SslCredentials(tls);
+    } else {
+      if (line.values.count("tls-cert") != 0) {
+        err << "alignctl: --tls-cert needs --tls-ca\n";
+        return kExitUsage;
+      }
+      credentials = grpc::InsecureChannelCredentials();
+    }
+    std::string token;
+    if (auto file = line.values.find("token-file"); file != line.values.end()) {
+      auto text = ReadTextFile(file->second, "--token-file");
+      if (!text.ok()) {
+        err << "alignctl: " << text.status().message() << "\n";
+        return kExitFailure;
+      }
+      token = std::string(absl::StripAsciiWhitespace(*text));
+    }
+    return RemoteBackend(grpc::CreateChannel(server->second, credentials), server->second,
+                         token);
+  }
+  auto rules = line.values.find("rules");
+  if (line.switches.count("local") == 0 || rules == line.values.end()) {
+    err << "alignctl: say where answers come from: --local --rules DIR, or --server HOST:PORT\n";
+    return kExitUsage;
+  }
+  auto local = LocalBackend(rules->second);
+  if (!local.ok()) {
+    err << "alignctl: " << local.status().message() << "\n";
+    return kExitFailure;
+  }
+  return *std::move(local);
+}
+
+int Fail(const absl::Status& status, std::ostream& err) {
+  err << "alignctl: " << status.message() << "\n";
+  return kExitFailure;
+}
+
+// Reads an assessment file, checked against the rule base the backend serves, so that errors
+// carry file positions whichever engine answers.
+std::optional<proto::Assessment> ReadAssessment(const std::string& path, Backend& backend,
                                                 std::ostream& err) {
-  auto assessment = inference::ReadAssessmentFile(path, &engine.rule_base().schema());
+  auto info = backend.GetRuleBase();
+  if (!info.ok()) {
+    Fail(info.status(), err);
+    return std::nullopt;
+  }
+  inference::ObservationSchema schema = SchemaFromInfo(*info);
+  auto assessment = inference::ReadAssessmentFile(path, &schema);
   if (!assessment.ok()) {
-    err << "alignctl: " << assessment.status().message() << "\n";
+    Fail(assessment.status(), err);
     return std::nullopt;
   }
   return *std::move(assessment);
 }
 
-int Diagnose(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto line = Parse(args, 1,
-                    {{"rules", "format", "why-not", "max-causes", "max-actions", "max-patterns",
-                      "questions"},
-                     {"local"}},
-                    err);
-  if (!line) return kExitUsage;
-  if (line->positional.size() != 1) {
+int Diagnose(const CommandLine& line, Backend& backend, std::ostream& out, std::ostream& err) {
+  if (line.positional.size() != 2) {
     err << "alignctl: diagnose takes one assessment file\n" << kUsage;
     return kExitUsage;
   }
-  auto format = FormatFlag(*line, err);
-  inference::DiagnoseOptions options;
-  auto max_causes = IntFlag(*line, "max-causes", 0, err);
-  auto max_actions = IntFlag(*line, "max-actions", 0, err);
-  auto max_patterns = IntFlag(*line, "max-patterns", 0, err);
-  auto questions = IntFlag(*line, "questions", 5, err);
+  auto format = FormatFlag(line, err);
+  auto max_causes = IntFlag(line, "max-causes", 0, err);
+  auto max_actions = IntFlag(line, "max-actions", 0, err);
+  auto max_patterns = IntFlag(line, "max-patterns", 0, err);
+  auto questions = IntFlag(line, "questions", 5, err);
   if (!format || !max_causes || !max_actions || !max_patterns || !questions) return kExitUsage;
-  options.max_causes = *max_causes;
-  options.max_actions = *max_actions;
-  options.max_patterns = *max_patterns;
-  options.max_questions = *questions;
-  if (auto it = line->values.find("why-not"); it != line->values.end()) {
-    options.why_not = absl::StrSplit(it->second, ',', absl::SkipEmpty());
+  proto::DiagnoseRequest request;
+  proto::DiagnoseOptions& options = *request.mutable_options();
+  options.set_max_causes(*max_causes);
+  options.set_max_actions(*max_actions);
+  options.set_max_patterns(*max_patterns);
+  options.set_max_questions(*questions);
+  if (auto it = line.values.find("why-not"); it != line.values.end()) {
+    for (absl::string_view id : absl::StrSplit(it->second, ',', absl::SkipEmpty())) {
+      options.add_why_not(std::string(id));
+    }
   }
-  auto engine = LocalEngine(*line, err);
-  if (const int* code = std::get_if<int>(&engine)) return *code;
-  const inference::Engine& local = std::get<inference::Engine>(engine);
-  auto assessment = ReadAssessment(line->positional[0], local, err);
+  auto assessment = ReadAssessment(line.positional[1], backend, err);
   if (!assessment) return kExitFailure;
-  auto diagnosis = local.Diagnose(*assessment, options);
-  if (!diagnosis.ok()) {
-    err << "alignctl: " << diagnosis.status().message() << "\n";
-    return kExitFailure;
-  }
+  *request.mutable_assessment() = *std::move(assessment);
+  auto diagnosis = backend.Diagnose(request);
+  if (!diagnosis.ok()) return Fail(diagnosis.status(), err);
   out << (*format == "json" ? RenderJson(*diagnosis) : RenderDiagnosisText(*diagnosis));
   return kExitOk;
 }
 
-int Explain(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto line = Parse(args, 1, {{"rules", "format"}, {"local"}}, err);
-  if (!line) return kExitUsage;
-  if (line->positional.size() != 2) {
+int Explain(const CommandLine& line, Backend& backend, std::ostream& out, std::ostream& err) {
+  if (line.positional.size() != 3) {
     err << "alignctl: explain takes an assessment file and a node id\n" << kUsage;
     return kExitUsage;
   }
-  auto format = FormatFlag(*line, err);
+  auto format = FormatFlag(line, err);
   if (!format) return kExitUsage;
-  auto engine = LocalEngine(*line, err);
-  if (const int* code = std::get_if<int>(&engine)) return *code;
-  const inference::Engine& local = std::get<inference::Engine>(engine);
-  auto assessment = ReadAssessment(line->positional[0], local, err);
+  auto assessment = ReadAssessment(line.positional[1], backend, err);
   if (!assessment) return kExitFailure;
-  auto explanation = local.Explain(*assessment, line->positional[1]);
-  if (!explanation.ok()) {
-    err << "alignctl: " << explanation.status().message() << "\n";
-    return kExitFailure;
+  proto::ExplainRequest request;
+  *request.mutable_assessment() = *std::move(assessment);
+  for (absl::string_view id : absl::StrSplit(line.positional[2], ',', absl::SkipEmpty())) {
+    request.add_node_ids(std::string(id));
   }
-  out << (*format == "json" ? RenderJson(*explanation) : explanation->text() + "\n");
+  auto explained = backend.Explain(request);
+  if (!explained.ok()) return Fail(explained.status(), err);
+  if (*format == "json") {
+    out << RenderJson(*explained);
+  } else {
+    for (const proto::Explanation& e : explained->explanations()) out << e.text() << "\n";
+  }
+  return kExitOk;
+}
+
+int RulesInfo(const CommandLine& line, Backend& backend, std::ostream& out, std::ostream& err) {
+  auto format = FormatFlag(line, err);
+  if (!format) return kExitUsage;
+  auto info = backend.GetRuleBase();
+  if (!info.ok()) return Fail(info.status(), err);
+  out << (*format == "json" ? RenderJson(*info) : RenderRuleBaseText(*info));
+  return kExitOk;
+}
+
+// Runs Graphviz on `dot` and returns the SVG.
+absl::StatusOr<std::string> DotToSvg(const std::string& dot) {
+  char path[] = "/tmp/alignctl-graph-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return absl::InternalError("cannot create a temporary file for Graphviz");
+  close(fd);
+  std::ofstream(path) << dot;
+  std::string command = absl::StrCat("dot -Tsvg '", path, "' 2>/dev/null");
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string svg;
+  if (pipe != nullptr) {
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) svg.append(buffer, n);
+    int status = pclose(pipe);
+    if (status != 0) svg.clear();
+  }
+  std::remove(path);
+  if (svg.empty()) {
+    return absl::FailedPreconditionError(
+        "--format svg needs Graphviz's 'dot' (Debian package graphviz; scripts/setup.sh "
+        "installs it); --format dot writes the graph for another tool");
+  }
+  return svg;
+}
+
+int RulesGraph(const CommandLine& line, Backend& backend, std::ostream& out, std::ostream& err) {
+  auto format = FormatFlag(line, err, {"dot", "svg", "json"});
+  if (!format) return kExitUsage;
+  std::string focus;
+  if (auto it = line.values.find("focus"); it != line.values.end()) focus = it->second;
+  auto graph = backend.GetDependencyGraph(focus);
+  if (!graph.ok()) return Fail(graph.status(), err);
+  if (*format == "json") {
+    out << RenderJson(*graph);
+  } else if (*format == "dot") {
+    out << graph->dot();
+  } else {
+    auto svg = DotToSvg(graph->dot());
+    if (!svg.ok()) return Fail(svg.status(), err);
+    out << *svg;
+  }
+  return kExitOk;
+}
+
+int Reload(const CommandLine& line, Backend& backend, std::ostream& out, std::ostream& err) {
+  if (line.positional.size() > 2) {
+    err << "alignctl: reload takes at most one rule folder\n" << kUsage;
+    return kExitUsage;
+  }
+  proto::ReloadRulesRequest request;
+  if (line.positional.size() == 2) {
+    auto files = inference::ReadRuleFiles(line.positional[1]);
+    if (!files.ok()) return Fail(files.status(), err);
+    for (const inference::SourceFile& file : *files) {
+      proto::SourceFile* out_file = request.add_files();
+      out_file->set_path(file.path);
+      out_file->set_text(file.text);
+    }
+  }
+  auto response = backend.ReloadRules(request);
+  if (!response.ok()) return Fail(response.status(), err);
+  out << "reloaded " << response->current().id() << " " << response->current().version()
+      << " (sha256 " << response->current().digest().substr(0, 12) << "), was "
+      << response->previous().id() << " " << response->previous().version() << "\n";
   return kExitOk;
 }
 
@@ -217,16 +374,14 @@ std::string JsonString(absl::string_view text) {
   return out + "\"";
 }
 
-int Lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto line = Parse(args, 2, {{"format"}, {"werror"}}, err);
-  if (!line) return kExitUsage;
-  if (line->positional.size() != 1) {
+int Lint(const CommandLine* line, std::ostream& out, std::ostream& err) {
+  if (line->positional.size() != 3) {
     err << "alignctl: rules lint takes one folder or file\n" << kUsage;
     return kExitUsage;
   }
   auto format = FormatFlag(*line, err);
   if (!format) return kExitUsage;
-  auto result = inference::CompileRuleFiles(line->positional[0]);
+  auto result = inference::CompileRuleFiles(line->positional[2]);
   if (!result.ok()) {
     err << "alignctl: " << result.status().message() << "\n";
     return kExitFailure;
@@ -263,21 +418,45 @@ int RunAlignctl(const std::vector<std::string>& args, std::ostream& out, std::os
     (args.empty() ? err : out) << kUsage;
     return args.empty() ? kExitUsage : kExitOk;
   }
-  const std::string& command = args[0];
-  if (command == "diagnose") return Diagnose(args, out, err);
-  if (command == "explain") return Explain(args, out, err);
-  if (command == "rules") {
-    if (args.size() >= 2 && args[1] == "lint") return Lint(args, out, err);
-    err << "alignctl: unknown rules command"
-        << (args.size() >= 2 ? absl::StrCat(" '", args[1], "'") : std::string())
-        << "; try 'rules lint'\n";
+  auto line = Parse(args, err);
+  if (!line) return kExitUsage;
+  if (line->positional.empty()) {
+    err << "alignctl: no command given\n" << kUsage;
     return kExitUsage;
   }
-  err << "alignctl: unknown command '" << command << "'"
-      << inference::DidYouMean(inference::ClosestNames(absl::string_view(command), std::vector<absl::string_view>{"diagnose", "explain", "rules"}))
-      << "\n"
-      << kUsage;
-  return kExitUsage;
+  const std::string& command = line->positional[0];
+  const std::string sub = line->positional.size() >= 2 ? line->positional[1] : "";
+  if (command == "rules" && sub == "lint") return Lint(&*line, out, err);
+  const bool known = command == "diagnose" || command == "explain" || command == "reload" ||
+                     (command == "rules" && (sub == "info" || sub == "graph"));
+  if (!known) {
+    if (command == "rules") {
+      err << "alignctl: unknown rules command" << (sub.empty() ? "" : " '" + sub + "'")
+          << "; try 'rules lint', 'rules info' or 'rules graph'\n";
+    } else {
+      err << "alignctl: unknown command '" << command << "'"
+          << inference::DidYouMean(inference::ClosestNames(
+                 absl::string_view(command),
+                 std::vector<absl::string_view>{"diagnose", "explain", "rules", "reload"}))
+          << "\n"
+          << kUsage;
+    }
+    return kExitUsage;
+  }
+  // 'rules info DIR' and 'rules graph DIR' read a local folder without more ado.
+  if (command == "rules" && line->positional.size() == 3 && line->values.count("server") == 0) {
+    line->switches.insert("local");
+    line->values["rules"] = line->positional[2];
+    line->positional.pop_back();
+  }
+  auto backend = MakeBackend(*line, err);
+  if (const int* code = std::get_if<int>(&backend)) return *code;
+  Backend& engine = *std::get<std::unique_ptr<Backend>>(backend);
+  if (command == "diagnose") return Diagnose(*line, engine, out, err);
+  if (command == "explain") return Explain(*line, engine, out, err);
+  if (command == "reload") return Reload(*line, engine, out, err);
+  if (sub == "info") return RulesInfo(*line, engine, out, err);
+  return RulesGraph(*line, engine, out, err);
 }
 
 }  // namespace align::clients

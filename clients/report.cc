@@ -112,6 +112,58 @@ std::string RenderDiagnosisText(const proto::Diagnosis& d) {
   return out;
 }
 
+std::string RenderRuleBaseText(const proto::RuleBaseInfo& info) {
+  const proto::RuleBaseCounts& n = info.counts();
+  std::string out = absl::StrCat("Rule base ", info.id(), " ", info.version(), " (sha256 ",
+                                 info.digest(), ")\n");
+  if (!info.title().empty()) absl::StrAppend(&out, info.title(), "\n");
+  if (!info.loaded_at().empty()) absl::StrAppend(&out, "Loaded at ", info.loaded_at(), "\n");
+  absl::StrAppend(&out, n.indicators(), " indicators, ", n.findings(), " findings, ",
+                  n.patterns(), " patterns, ", n.causes(), " causes, ", n.actions(),
+                  " actions, ", n.rules(), " rules\n\nIndicators\n");
+  for (const proto::IndicatorInfo& indicator : info.indicators()) {
+    std::string type;
+    switch (indicator.type()) {
+      case proto::VALUE_TYPE_BOOL: type = "yes/no"; break;
+      case proto::VALUE_TYPE_CHOICE:
+        type = absl::StrCat("one of ", absl::StrJoin(indicator.choices(), ", "));
+        break;
+      default:
+        type = "number";
+        if (indicator.has_min() && indicator.has_max()) {
+          absl::StrAppend(&type, " ", FormatNumber(indicator.min()), "..",
+                          FormatNumber(indicator.max()));
+        }
+        if (!indicator.unit().empty()) absl::StrAppend(&type, " ", indicator.unit());
+    }
+    absl::StrAppendFormat(&out, "  %-34s %s%s: %s\n", indicator.id(), indicator.title(),
+                          indicator.builtin() ? " (built in)" : "", type);
+    if (!indicator.question().empty()) {
+      absl::StrAppend(&out, "  ", std::string(34, ' '), " asks: ", indicator.question(), "\n");
+    }
+  }
+  const std::pair<proto::NodeKind, const char*> kinds[] = {
+      {proto::NODE_KIND_FINDING, "Findings"},
+      {proto::NODE_KIND_PATTERN, "Patterns"},
+      {proto::NODE_KIND_CAUSE, "Causes"},
+      {proto::NODE_KIND_ACTION, "Actions"}};
+  for (const auto& [kind, heading] : kinds) {
+    absl::StrAppend(&out, "\n", heading, "\n");
+    for (const proto::NodeInfo& node : info.nodes()) {
+      if (node.kind() != kind) continue;
+      absl::StrAppendFormat(&out, "  %-34s %s", node.id(), node.title());
+      if (!node.category().empty()) absl::StrAppend(&out, " [", node.category(), "]");
+      absl::StrAppend(&out, "\n");
+    }
+  }
+  absl::StrAppend(&out, "\nRules\n");
+  for (const proto::RuleInfo& rule : info.rules()) {
+    absl::StrAppendFormat(&out, "  %s: when %s then %s cf %s\n", rule.id(), rule.condition(),
+                          rule.conclusion(), FormatNumber(rule.cf()));
+  }
+  return out;
+}
+
 std::string RenderJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;

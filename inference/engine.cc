@@ -43,6 +43,17 @@ absl::StatusOr<Run> Evaluate(const RuleBase& rule_base, const proto::Assessment&
 
 }  // namespace
 
+DiagnoseOptions DiagnoseOptionsFromProto(const proto::DiagnoseOptions& options) {
+  DiagnoseOptions result;
+  result.max_patterns = std::max(0, options.max_patterns());
+  result.max_causes = std::max(0, options.max_causes());
+  result.max_actions = std::max(0, options.max_actions());
+  result.max_questions = options.has_max_questions() ? std::max(0, options.max_questions()) : 5;
+  result.include_explanations = !options.omit_explanations();
+  result.why_not.assign(options.why_not().begin(), options.why_not().end());
+  return result;
+}
+
 Engine::Engine(std::shared_ptr<const RuleBase> rule_base) : rule_base_(std::move(rule_base)) {}
 
 absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& assessment,

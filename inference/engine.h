@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "inference/rulebase/rule_base.h"
+#include "alignment/v1/advisor.pb.h"
 #include "inference/util/proto_alias.h"
 
 namespace align::inference {
@@ -33,6 +34,9 @@ struct DiagnoseOptions {
   // Nodes to explain WHY NOT if they were not concluded.
   std::vector<std::string> why_not;
 };
+
+// The wire form of the options (alignment.v1.DiagnoseOptions) as the engine takes them.
+DiagnoseOptions DiagnoseOptionsFromProto(const proto::DiagnoseOptions& options);
 
 class Engine {
  public:

@@ -40,6 +40,16 @@ absl::string_view TypeName(ValueType type) {
   return "?";
 }
 
+// Titles of the built-in portfolio figures, for reports and pictures.
+std::string BuiltinTitle(const std::string& id) {
+  if (id == "portfolio.alignment_index") return "Portfolio alignment index";
+  if (id == "portfolio.intent_coverage") return "Coverage of the strategic intent";
+  if (id == "portfolio.capability_utilisation") return "Utilisation of portfolio capability";
+  std::string region = id.substr(id.rfind('.') + 1);
+  std::replace(region.begin(), region.end(), '_', ' ');
+  return absl::StrCat("Portfolio share: ", region);
+}
+
 }  // namespace
 
 // Friend of RuleBase: fills its private members.
@@ -126,7 +136,7 @@ class RuleBaseCompiler {
       node.min = 0;
       node.max = 100;
       node.unit = "%";
-      node.title = absl::StrCat("Portfolio figure ", id);
+      node.title = BuiltinTitle(id);
       node.description = "Computed by the engine from the assessment's service areas.";
       by_id.emplace(id, std::move(node));
     }
