@@ -311,8 +311,8 @@ TEST_F(ExplanationTest, ExplainingAnIndicatorSaysWhereItsValueCameFrom) {
   EXPECT_EQ(Explain(assessment, "backlog.age").text(),
             "Backlog age (backlog.age) is an indicator: the assessment does not give it.");
   EXPECT_EQ(Explain(assessment, "portfolio.share.aligned").text(),
-            "Portfolio figure portfolio.share.aligned (portfolio.share.aligned) is an "
-            "indicator: the assessment does not give it (computed from the service areas).");
+            "Portfolio share: aligned (portfolio.share.aligned) is an indicator: unknown, "
+            "since the assessment lists no service areas it can be computed from.");
 }
 
 TEST_F(ExplanationTest, ExplainUnknownIdIsNotFoundWithASuggestion) {

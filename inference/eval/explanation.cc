@@ -227,11 +227,16 @@ proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& eval
   if (info.kind == NodeKind::kIndicator) {
     const bool known = evaluation.facts[node].known;
     explanation.set_concluded(known);
-    explanation.set_text(absl::StrCat(info.title, " (", info.id, ") is an indicator: ",
-                                      known ? absl::StrCat("the assessment gives ",
-                                                           ShowValue(rule_base, evaluation, node))
-                                            : "the assessment does not give it",
-                                      info.builtin ? " (computed from the service areas)." : "."));
+    std::string where;
+    if (info.builtin) {
+      where = known ? absl::StrCat("computed from the service areas: ",
+                                   ShowValue(rule_base, evaluation, node))
+                    : "unknown, since the assessment lists no service areas it can be computed from";
+    } else {
+      where = known ? absl::StrCat("the assessment gives ", ShowValue(rule_base, evaluation, node))
+                    : "the assessment does not give it";
+    }
+    explanation.set_text(absl::StrCat(info.title, " (", info.id, ") is an indicator: ", where, "."));
     return explanation;
   }
   const double certainty = evaluation.certainty[node];
