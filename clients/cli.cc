@@ -21,7 +21,9 @@
 #include "absl/strings/str_split.h"
 #include "clients/backend.h"
 #include "clients/report.h"
+#include "clients/rules_test_command.h"
 #include "inference/io/assessment_reader.h"
+#include "inference/lint/linter.h"
 #include "inference/rulebase/compiler.h"
 #include "inference/rulebase/loader.h"
 #include "inference/util/suggest.h"
@@ -36,6 +38,7 @@ constexpr char kUsage[] = R"(usage:
   alignctl [ENGINE] rules info [--format text|json]
   alignctl [ENGINE] rules graph [--focus NODE] [--format dot|svg|json]
   alignctl rules lint DIR [--format text|json] [--werror]
+  alignctl rules test DIR [--scenarios PATH] [--coverage-threshold N] [--format text|json]
   alignctl --server HOST:PORT [--token-file FILE] reload [DIR]
 
 ENGINE is where answers come from:
@@ -58,7 +61,7 @@ struct CommandLine {
 const std::set<std::string> kValuedFlags = {
     "rules",      "server",      "tls-ca",    "tls-cert",    "tls-key",
     "token-file", "format",      "why-not",   "max-causes",  "max-actions",
-    "max-patterns", "questions", "focus"};
+    "max-patterns", "questions", "focus", "coverage-threshold", "scenarios"};
 const std::set<std::string> kSwitches = {"local", "werror"};
 
 std::optional<CommandLine> Parse(const std::vector<std::string>& args, std::ostream& err) {
@@ -386,6 +389,7 @@ int Lint(const CommandLine* line, std::ostream& out, std::ostream& err) {
     err << "alignctl: " << result.status().message() << "\n";
     return kExitFailure;
   }
+  inference::LintCompileResult(*result);
   const inference::Diagnostics& diagnostics = result->diagnostics;
   if (*format == "json") {
     std::vector<std::string> items;
@@ -427,12 +431,15 @@ int RunAlignctl(const std::vector<std::string>& args, std::ostream& out, std::os
   const std::string& command = line->positional[0];
   const std::string sub = line->positional.size() >= 2 ? line->positional[1] : "";
   if (command == "rules" && sub == "lint") return Lint(&*line, out, err);
+  if (command == "rules" && sub == "test") {
+    return RunRulesTest(line->positional, line->values, line->switches, out, err);
+  }
   const bool known = command == "diagnose" || command == "explain" || command == "reload" ||
                      (command == "rules" && (sub == "info" || sub == "graph"));
   if (!known) {
     if (command == "rules") {
       err << "alignctl: unknown rules command" << (sub.empty() ? "" : " '" + sub + "'")
-          << "; try 'rules lint', 'rules info' or 'rules graph'\n";
+          << "; try 'rules lint', 'rules test', 'rules info' or 'rules graph'\n";
     } else {
       err << "alignctl: unknown command '" << command << "'"
           << inference::DidYouMean(inference::ClosestNames(

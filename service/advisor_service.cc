@@ -81,7 +81,7 @@ grpc::ServerUnaryReactor* AdvisorService::Diagnose(grpc::CallbackServerContext* 
     }
     return absl::OkStatus();
   };
-  return runner_.Run(context, "Diagnose", CallNotes{rules->label}, response, std::move(work));
+  return runner_.Run(context, "Diagnose", rules->label, response, std::move(work));
 }
 
 grpc::ServerUnaryReactor* AdvisorService::Explain(grpc::CallbackServerContext* context,
@@ -99,7 +99,7 @@ grpc::ServerUnaryReactor* AdvisorService::Explain(grpc::CallbackServerContext* c
     }
     return absl::OkStatus();
   };
-  return runner_.Run(context, "Explain", CallNotes{rules->label}, response, std::move(work));
+  return runner_.Run(context, "Explain", rules->label, response, std::move(work));
 }
 
 grpc::ServerUnaryReactor* AdvisorService::GetRuleBase(grpc::CallbackServerContext* context,
@@ -112,7 +112,7 @@ grpc::ServerUnaryReactor* AdvisorService::GetRuleBase(grpc::CallbackServerContex
     out.set_loaded_at(rules->loaded_at);
     return absl::OkStatus();
   };
-  return runner_.Run(context, "GetRuleBase", CallNotes{rules->label}, response, std::move(work));
+  return runner_.Run(context, "GetRuleBase", rules->label, response, std::move(work));
 }
 
 grpc::ServerUnaryReactor* AdvisorService::GetDependencyGraph(
@@ -124,7 +124,7 @@ grpc::ServerUnaryReactor* AdvisorService::GetDependencyGraph(
     ASSIGN_OR_RETURN(out, inference::DescribeGraph(rules->engine.rule_base(), focus));
     return absl::OkStatus();
   };
-  return runner_.Run(context, "GetDependencyGraph", CallNotes{rules->label}, response,
+  return runner_.Run(context, "GetDependencyGraph", rules->label, response,
                      std::move(work));
 }
 
@@ -138,7 +138,7 @@ grpc::ServerUnaryReactor* AdvisorService::ValidateRules(grpc::CallbackServerCont
     out = inference::ToValidationReport(inference::CompileRuleBase(ToSourceFiles(files)));
     return absl::OkStatus();
   };
-  return runner_.Run(context, "ValidateRules", CallNotes{holder_.Get()->label}, response,
+  return runner_.Run(context, "ValidateRules", holder_.Get()->label, response,
                      std::move(work));
 }
 
@@ -154,7 +154,7 @@ grpc::ServerUnaryReactor* AdvisorService::ReloadRules(grpc::CallbackServerContex
     notes.rule_base = absl::StrCat(out.current().id(), "@", out.current().version());
     return absl::OkStatus();
   };
-  return runner_.Run(context, "ReloadRules", CallNotes{holder_.Get()->label}, response,
+  return runner_.Run(context, "ReloadRules", holder_.Get()->label, response,
                      std::move(work));
 }
 

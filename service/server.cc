@@ -313,7 +313,6 @@ absl::StatusOr<std::unique_ptr<AlignServer>> AlignServer::Start(const ServerOpti
   builder.RegisterService(parts.service.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || (server->port_ == 0 && !IsUnixAddress(options.listen))) {
-    server->shut_down_ = true;
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", options.listen,
         ": the address is in use, not local to this machine, or the TLS files are not valid PEM"));
@@ -352,7 +351,7 @@ absl::Status AlignServer::ReloadFromFolder() {
 }
 
 void AlignServer::Shutdown() {
-  if (shut_down_) return;
+  if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
   // Health first, so that load balancers stop sending calls while the rest drain.
   server_->GetHealthCheckService()->SetServingStatus(false);

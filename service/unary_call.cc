@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <grpcpp/alarm.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "service/status.h"

@@ -2,7 +2,7 @@
 // the engine), holds the call to a deadline cap, finishes it CANCELLED when the client gives up,
 // and writes its request log line. The service methods only say what the work is.
 //
-//   return runner_.Run(context, "GetRuleBase", CallNotes{rules->label}, response,
+//   return runner_.Run(context, "GetRuleBase", rules->label, response,
 //                      [rules](proto::RuleBaseInfo& out, CallNotes&) -> absl::Status { … });
 #ifndef ALIGN_SERVICE_UNARY_CALL_H_
 #define ALIGN_SERVICE_UNARY_CALL_H_
@@ -85,10 +85,13 @@ class CallRunner {
   // Starts `work` on a worker and returns the reactor for the handler to return. `work` fills
   // its response and may add notes; its status becomes the call's. It must own everything it
   // reads: the call's request is gone once the call ends early.
+  // `rule_base` ("id@version") is what the log line names unless the work changes it.
   template <typename Response>
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, std::string method,
-                                CallNotes notes, Response* response,
+                                std::string rule_base, Response* response,
                                 std::function<absl::Status(Response&, CallNotes&)> work) {
+    CallNotes notes;
+    notes.rule_base = std::move(rule_base);
     std::shared_ptr<internal::UnaryCall> call = Start(context, std::move(method), std::move(notes));
     if (!call->ShouldStart()) return call->reactor();
     grpc::ServerUnaryReactor* reactor = call->reactor();

@@ -136,7 +136,8 @@ TEST(AlignctlLint, CycleNamesEveryMember) {
 
 TEST(AlignctlLint, JsonFormatListsDiagnosticsAsData) {
   BrokenCopy copy;
-  std::ofstream(copy.Path("99-extra.rules")) << "pattern lonely.pattern\n  title: \"Lonely\"\n";
+  std::ofstream(copy.Path("99-extra.rules"))
+      << "pattern lonely.pattern\n  title: \"Lonely\"\n  description: \"d\"\n  source: \"s\"\n";
   CliRun run = Alignctl({"rules", "lint", copy.Path(), "--format", "json"});
   EXPECT_EQ(run.code, kExitOk);
   EXPECT_EQ(run.out, absl::StrCat("{\"errors\": 0, \"warnings\": 1, \"diagnostics\": [\n  "

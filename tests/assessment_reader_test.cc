@@ -276,9 +276,10 @@ TEST(AssessmentReader, TopLevelMustBeAMap) {
 }
 
 TEST(AssessmentReader, SecondDocumentIsAnError) {
-  EXPECT_THAT(ParseAssessment("organisation: A\n---\norganisation: B\n", "two.yaml"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       Eq("two.yaml:3:1: expected a single assessment document, got a second one")));
+  EXPECT_THAT(
+      ParseAssessment("organisation: A\n---\norganisation: B\n", "two.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               Eq("two.yaml:3:1: expected a single assessment document, got a second one")));
   absl::StatusOr<proto::Assessment> trailing =
       ParseAssessment("organisation: A\n---\n", "trailing.yaml");
   ASSERT_TRUE(trailing.ok()) << trailing.status();

@@ -450,7 +450,7 @@ TEST(RuleParserErrors, FirstDeclarationNotInColumnOne) {
             "indented\n");
 }
 
-// An indented keyword after a declaration reads as a misplaced property line.
+// An indented keyword after a declaration is named as such; the declaration before it stays.
 TEST(RuleParserErrors, IndentedDeclarationAfterAnotherOne) {
   ast::File file;
   EXPECT_EQ(ParseErrors(R"(indicator work.unplanned: number
@@ -461,8 +461,10 @@ cause cause.ok
   title: "OK"
 )",
                         &file),
-            "rules/test.rules:3:3: error: expected a property ('name: value') or a new "
-            "declaration in the first column, found 'cause' [syntax]\n");
+            "rules/test.rules:3:3: error: 'cause' must start in the first column [syntax]\n"
+            "  hint: declarations start at the beginning of a line; only properties are "
+            "indented\n");
+  ASSERT_THAT(file.indicators, SizeIs(1));
   ASSERT_THAT(file.conclusions, SizeIs(1));
   EXPECT_EQ(file.conclusions[0].id, "cause.ok");
 }
@@ -473,19 +475,20 @@ TEST(RuleParserErrors, UnknownPropertyWithSuggestionAndHint) {
 )"),
             "rules/test.rules:2:3: error: unknown property 'titel' for indicator; did you mean "
             "'title'? [syntax]\n"
-            "  hint: indicator properties: title, unit, range, description, question, source\n");
+            "  hint: indicator properties: title, unit, range, description, question, source, "
+            "allow\n");
   EXPECT_EQ(ParseErrors(R"(cause cause.c
   title: "C"
   unit: "%"
 )"),
             "rules/test.rules:3:3: error: unknown property 'unit' for cause [syntax]\n"
-            "  hint: cause properties: title, category, description, source\n");
+            "  hint: cause properties: title, category, description, source, allow\n");
   EXPECT_EQ(ParseErrors(R"(rule r: when x then cause.c
   sorce: "x"
 )"),
             "rules/test.rules:2:3: error: unknown property 'sorce' for rule; did you mean "
             "'source'? [syntax]\n"
-            "  hint: rule properties: source\n");
+            "  hint: rule properties: source, allow\n");
 }
 
 TEST(RuleParserErrors, NumberWithAWordUnitIsRefused) {
@@ -541,10 +544,12 @@ pattern pattern.ok
             "after '>', found 'then' [syntax]\n"
             "rules/test.rules:12:3: error: unknown property 'sorce' for rule; did you mean "
             "'source'? [syntax]\n"
-            "  hint: rule properties: source\n");
-  // The broken declarations are dropped; the ones between them survive.
+            "  hint: rule properties: source, allow\n");
+  // Declarations broken in their header or condition are dropped; one with only a bad
+  // property line keeps the rest, so that nothing that names it fails too.
   EXPECT_THAT(file.indicators, IsEmpty());
-  EXPECT_THAT(file.rules, IsEmpty());
+  ASSERT_THAT(file.rules, SizeIs(1));
+  EXPECT_EQ(file.rules[0].id, "overwork.fine");
   ASSERT_THAT(file.conclusions, SizeIs(2));
   EXPECT_EQ(file.conclusions[0].id, "cause.overwork");
   EXPECT_EQ(file.conclusions[1].id, "pattern.ok");

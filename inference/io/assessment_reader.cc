@@ -405,7 +405,9 @@ class Reader {
     } catch (const YAML::Exception& error) {
       return Malformed(error.mark, error.msg);
     }
-    if (root.IsNull()) return absl::InvalidArgumentError(absl::StrCat(origin_, ": empty assessment"));
+    if (root.IsNull()) {
+      return absl::InvalidArgumentError(absl::StrCat(origin_, ": empty assessment"));
+    }
 
     proto::Assessment assessment;
     try {
@@ -435,17 +437,16 @@ class Reader {
         // A trailing "---" gives an empty document. Two at the same place: the parser is stuck
         // on a token it cannot use.
         if (last_empty == pos) {
-          return Malformed(root.mark(), pos < text.size()
-                                            ? absl::StrCat("unexpected ", Quote(text.substr(pos, 1)))
-                                            : "unexpected end of text");
+          return Malformed(root.mark(), pos < text.size() ? absl::StrCat("unexpected ",
+                                                                         Quote(text.substr(pos, 1)))
+                                                          : "unexpected end of text");
         }
         last_empty = pos;
         continue;
       }
       last_empty = kNone;
       if (index > 0) {
-        return Malformed(root.mark(),
-                         Expected("a single assessment document", "a second one"));
+        return Malformed(root.mark(), Expected("a single assessment document", "a second one"));
       }
     }
   }
@@ -911,8 +912,9 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
   Problems problems;
   const Position nowhere;
   auto check_text = [&](std::string_view text, std::string path) {
-    if (!IsValidUtf8(text))
+    if (!IsValidUtf8(text)) {
       problems.Add(nowhere, std::move(path), Expected(kTextExpected, Quote(text)));
+    }
   };
   auto check_level = [&](proto::Level level, std::string path) {
     if (level < proto::LEVEL_UNSPECIFIED || level > proto::LEVEL_HIGH) {

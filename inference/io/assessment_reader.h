@@ -35,7 +35,7 @@ using ObservationSchema = absl::flat_hash_map<std::string, IndicatorSchema>;
 //   "<origin>:<line>:<col>: <field path>: <what was expected>, got <what was found>"
 // e.g. "a.yaml:9:20: service_areas[2].capability.utilisation: expected a number in [0, 100],
 // got \"high\"". Malformed text gives "<origin>:<line>:<col>: <parser message>"; an empty
-// document "<origin>: empty assessment".
+// document "<origin>: empty assessment". Internal only if something unforeseen is thrown.
 absl::StatusOr<proto::Assessment> ParseAssessment(std::string_view text, std::string_view origin,
                                                   const ObservationSchema* schema = nullptr);
 
@@ -51,7 +51,8 @@ absl::StatusOr<proto::Assessment> ReadAssessmentFile(const std::filesystem::path
 //   "observations[\"capacity.utilisaton\"]: undeclared indicator; did you mean
 //   'capacity.utilisation'?"
 // Proto defaults mean "not given": a level of LEVEL_UNSPECIFIED, an empty date and a confidence
-// of 0 pass. Errors: InvalidArgument listing every problem, in field order.
+// of 0 pass. Errors: InvalidArgument listing every problem (capped as above), in field order,
+// observations sorted by id.
 absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                 const ObservationSchema& schema);
 

@@ -32,10 +32,11 @@ bool IsKeyword(absl::string_view word) {
 // Properties each declaration accepts.
 const std::vector<absl::string_view>& AllowedProperties(absl::string_view keyword) {
   static const std::vector<absl::string_view> kIndicator = {"title",    "unit",     "range",
-                                                           "description", "question", "source"};
+                                                           "description", "question", "source",
+                                                           "allow"};
   static const std::vector<absl::string_view> kConclusion = {"title", "category", "description",
-                                                            "source"};
-  static const std::vector<absl::string_view> kRule = {"source"};
+                                                            "source", "allow"};
+  static const std::vector<absl::string_view> kRule = {"source", "allow"};
   static const std::vector<absl::string_view> kRuleBase = {"title", "description", "source"};
   if (keyword == "indicator") return kIndicator;
   if (keyword == "rule") return kRule;
@@ -88,8 +89,11 @@ class Parser {
     }
   }
 
-  [[noreturn]] void Fail(const Token& token, std::string message, std::string hint = "") {
+  void Report(const Token& token, std::string message, std::string hint = "") {
     diagnostics_.Error(At(token), "syntax", std::move(message), std::move(hint));
+  }
+  [[noreturn]] void Fail(const Token& token, std::string message, std::string hint = "") {
+    Report(token, std::move(message), std::move(hint));
     throw SyntaxError{};
   }
   [[noreturn]] void Expected(absl::string_view what, std::string hint = "") {
@@ -212,6 +216,39 @@ class Parser {
     std::vector<ast::Property> properties;
     while (Peek().kind == TokenKind::kIdentifier && !Peek().starts_line &&
            Peek(1).kind == TokenKind::kColon) {
+      // A broken property is skipped to the end of its line; the declaration stays, so that
+      // rules naming it do not add errors of their own.
+      const int line = Peek().line;
+      try {
+        properties.push_back(ParseProperty(keyword));
+      } catch (const SyntaxError&) {
+        while (Peek().kind != TokenKind::kEnd && Peek().line == line) Next();
+      }
+    }
+    // Whatever follows is reported, and skipped, without losing this declaration.
+    const Token& after = Peek();
+    if (after.kind != TokenKind::kEnd &&
+        !(after.starts_line && after.kind == TokenKind::kIdentifier &&
+          IsDeclarationKeyword(after.text))) {
+      if (after.kind == TokenKind::kIdentifier && IsDeclarationKeyword(after.text)) {
+        Report(after, absl::StrCat("'", after.text, "' must start in the first column"),
+               "declarations start at the beginning of a line; only properties are indented");
+      } else {
+        Report(after, absl::StrCat("expected ",
+                                   after.starts_line
+                                       ? "a declaration (rulebase, indicator, finding, pattern, "
+                                         "cause, action or rule)"
+                                       : "a property ('name: value') or a new declaration in "
+                                         "the first column",
+                                   ", found ", Shown(after)));
+      }
+      SkipToNextDeclaration();
+    }
+    return properties;
+  }
+
+  ast::Property ParseProperty(absl::string_view keyword) {
+    {
       const Token& name = Next();
       Next();  // ':'
       ast::Property property;
@@ -232,18 +269,8 @@ class Parser {
       } else {
         property.text = ParseString(absl::StrCat("as the value of '", name.text, "'"));
       }
-      properties.push_back(std::move(property));
+      return property;
     }
-    const Token& after = Peek();
-    if (after.kind != TokenKind::kEnd &&
-        !(after.starts_line && after.kind == TokenKind::kIdentifier &&
-          IsDeclarationKeyword(after.text))) {
-      if (after.starts_line) {
-        Expected("a declaration (rulebase, indicator, finding, pattern, cause, action or rule)");
-      }
-      Expected("a property ('name: value') or a new declaration in the first column");
-    }
-    return properties;
   }
 
   double ParseSignedNumber(absl::string_view context) {

@@ -40,6 +40,27 @@ absl::string_view TypeName(ValueType type) {
   return "?";
 }
 
+// 'allow: "<check>: <reason>"' silences one lint check for one declaration; the reason is
+// required so that every silenced warning says why.
+void ReadAllows(const std::vector<ast::Property>& properties, Diagnostics& diagnostics,
+                std::vector<std::string>& allowed) {
+  for (const ast::Property& p : properties) {
+    if (p.name != "allow") continue;
+    size_t colon = p.text.find(':');
+    std::string check = p.text.substr(0, colon);
+    std::string reason = colon == std::string::npos ? "" : p.text.substr(colon + 1);
+    check.erase(std::remove(check.begin(), check.end(), ' '), check.end());
+    if (check.empty() || reason.find_first_not_of(' ') == std::string::npos) {
+      diagnostics.Error(p.location, "allow",
+                        absl::StrCat("'allow' needs a check and a reason, as in \"",
+                                     check.empty() ? "missing-metadata" : check,
+                                     ": the source is the team's own practice\""));
+      continue;
+    }
+    allowed.push_back(check);
+  }
+}
+
 // Titles of the built-in portfolio figures, for reports and pictures.
 std::string BuiltinTitle(const std::string& id) {
   if (id == "portfolio.alignment_index") return "Portfolio alignment index";
@@ -195,6 +216,7 @@ class RuleBaseCompiler {
           if (p.name == "source") node.source = p.text;
         }
         CheckTitle(decl.properties, decl.location, decl.keyword, decl.id);
+        ReadAllows(decl.properties, diagnostics_, node.allowed_checks);
         by_id.emplace(decl.id, std::move(node));
       }
     }
@@ -248,6 +270,7 @@ class RuleBaseCompiler {
       }
     }
     CheckTitle(decl.properties, decl.location, "indicator", decl.id);
+    ReadAllows(decl.properties, diagnostics_, node.allowed_checks);
     return node;
   }
 
@@ -291,6 +314,7 @@ class RuleBaseCompiler {
     for (const ast::Property& p : decl.properties) {
       if (p.name == "source") rule.source = p.text;
     }
+    ReadAllows(decl.properties, diagnostics_, rule.allowed_checks);
     bool ok = true;
     if (!(decl.cf >= -1 && decl.cf <= 1)) {
       diagnostics_.Error(decl.cf_location, "range",

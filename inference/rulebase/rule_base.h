@@ -41,6 +41,8 @@ struct NodeInfo {
   std::string unit, question;
   // Conclusions only: rules that conclude this node, by rule index (sorted by rule id).
   std::vector<int> rules;
+  // Lint checks silenced for this declaration ('allow: "<check>: <reason>"').
+  std::vector<std::string> allowed_checks;
 };
 
 enum class OpCode : uint8_t {
@@ -87,6 +89,7 @@ struct Rule {
   uint32_t first_op = 0, op_count = 0;  // the plan, in RuleBase::ops()
   std::vector<Leaf> leaves;             // in source order
   std::vector<int> reads;               // distinct nodes read, sorted
+  std::vector<std::string> allowed_checks;  // lint checks silenced for this rule
 };
 
 class RuleBase {
