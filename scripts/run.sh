@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up the machine, builds alignctl and diagnoses an assessment with the local engine
-# and the standard rule base in rules/.
+# Sets up the machine, builds alignd and alignctl, starts alignd with the standard rule base
+# on a free loopback port, diagnoses an assessment through it, and stops the server.
 #
 #   scripts/run.sh                                   the bundled example assessment
 #   scripts/run.sh path/to/assessment.yaml           another assessment (YAML or JSON)
@@ -28,8 +28,39 @@ if [[ ! -f "$assessment" ]]; then
 fi
 
 # Builds only what the diagnosis needs; sets BUILD_DIR.
-source scripts/build.sh -- alignctl
+source scripts/build.sh -- alignctl alignd
 
 alignctl="$BUILD_DIR/clients/alignctl"
-echo "+ ${alignctl#"$root"/} diagnose --local --rules rules/ $assessment${*:+ $*}" >&2
-exec "$alignctl" diagnose --local --rules rules/ "$assessment" "$@"
+alignd="$BUILD_DIR/service/alignd"
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "+ ${alignd#"$root"/} --rules rules/ --listen 127.0.0.1:0 --port-file $work/port" >&2
+"$alignd" --rules rules/ --listen 127.0.0.1:0 --port-file "$work/port" 2>"$work/alignd.log" &
+server_pid=$!
+for _ in $(seq 1 100); do
+  [[ -s "$work/port" ]] && break
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "run.sh: alignd did not start:" >&2
+    cat "$work/alignd.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+if [[ ! -s "$work/port" ]]; then
+  echo "run.sh: alignd did not report its port within 10 s" >&2
+  exit 1
+fi
+port="$(cat "$work/port")"
+head -n 1 "$work/alignd.log" >&2
+
+echo "+ ${alignctl#"$root"/} --server 127.0.0.1:$port diagnose $assessment${*:+ $*}" >&2
+"$alignctl" --server "127.0.0.1:$port" diagnose "$assessment" "$@"

@@ -310,6 +310,8 @@ absl::StatusOr<std::unique_ptr<AlignServer>> AlignServer::Start(const ServerOpti
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
+  // Without this, Linux lets a second alignd bind the same port and steal half the calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(parts.service.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || (server->port_ == 0 && !IsUnixAddress(options.listen))) {

@@ -829,6 +829,34 @@ TEST_F(AligndTest, UnknownFlagIsAUsageError) {
       << output;
 }
 
+TEST_F(AligndTest, MalformedFlagValuesAreUsageErrors) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"--max-message-bytes", "lots"},
+      {"--max-deadline-ms", "soon"},
+      {"--drain-seconds", "-1"},
+      {"--tls-cert", dir_ / "server.pem"},  // without --tls-key
+  };
+  for (const std::vector<std::string>& flags : cases) {
+    std::vector<std::string> args = {"--rules", kRulesDir, "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    std::string output;
+    EXPECT_EQ(RunToExit(args, &output), 2) << flags[0] << " " << flags[1] << ": " << output;
+  }
+}
+
+TEST_F(AligndTest, EveryOptionalFlagIsAccepted) {
+  auto alignd = Serve({"--insecure", "--max-message-bytes", "1048576", "--max-deadline-ms",
+                       "5000", "--drain-seconds", "1", "--decision-log", dir_ / "decisions.jsonl",
+                       "--admin-token-file", WriteTokenFile(kAdminToken)});
+  ASSERT_NE(alignd, nullptr);
+  proto::Diagnosis diagnosis;
+  EXPECT_THAT(Advisor(ConnectInsecure(alignd->address()))
+                  .Diagnose(Example("healthy.yaml"), &diagnosis),
+              GrpcOk());
+  alignd->Signal(SIGTERM);
+  EXPECT_EQ(alignd->WaitForExit(kExitTimeout), 0) << alignd->Output();
+}
+
 TEST_F(AligndTest, RuleBaseWithErrorsFailsStartUpListingTheErrors) {
   fs::path rules = dir_.path() / "broken";
   fs::create_directories(rules);
