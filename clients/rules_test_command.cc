@@ -108,10 +108,13 @@ void PrintText(const Report& report, const ScenarioCoverage& coverage,
       << Percent(coverage.rule_percent()) << ")\n";
   out << "conditions: " << coverage.conditions_covered() << "/" << coverage.condition_count()
       << " seen both true and false (" << Percent(coverage.condition_percent()) << ")\n";
-  if (std::vector<std::string> ids = coverage.NeverFired(); !ids.empty()) {
+  // Lists only once something ran: otherwise they name the whole rule base.
+  if (std::vector<std::string> ids = coverage.NeverFired();
+      coverage.scenario_count() > 0 && !ids.empty()) {
     out << "never fired: " << absl::StrJoin(ids, ", ") << "\n";
   }
-  if (std::vector<std::string> ids = coverage.NeverConcluded(); !ids.empty()) {
+  if (std::vector<std::string> ids = coverage.NeverConcluded();
+      coverage.scenario_count() > 0 && !ids.empty()) {
     out << "never concluded: " << absl::StrJoin(ids, ", ") << "\n";
   }
   if (threshold && coverage.rule_percent() < *threshold) {

@@ -113,16 +113,17 @@ absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& asses
 
   for (size_t r = 0; r < rules.rules().size(); ++r) {
     if (evaluation.rules[r].status != RuleStatus::kBlocked) continue;
-    proto::RuleTrace trace = TraceRule(rules, evaluation, static_cast<int>(r));
-    if (trace.missing().empty()) continue;  // blocked only through another conclusion
+    std::vector<std::string> missing = MissingIndicators(rules, evaluation, static_cast<int>(r));
+    if (missing.empty()) continue;
+    const Rule& rule = rules.rules()[r];
     proto::PendingRule* pending = diagnosis.add_would_fire();
-    pending->set_rule_id(trace.rule_id());
-    pending->set_conclusion(rules.node(rules.rules()[r].conclusion).id);
-    *pending->mutable_missing() = trace.missing();
+    pending->set_rule_id(rule.id);
+    pending->set_conclusion(rules.node(rule.conclusion).id);
     pending->set_text(absl::StrCat(
-        "rule ", trace.rule_id(), trace.rule_cf() >= 0 ? " would support " : " would count against ",
-        pending->conclusion(), " (cf ", FormatNumber(trace.rule_cf()), ") if ",
-        absl::StrJoin(trace.missing(), ", "), " were known: ", trace.condition()));
+        "rule ", rule.id, rule.cf >= 0 ? " would support " : " would count against ",
+        pending->conclusion(), " (cf ", FormatNumber(rule.cf), ") if ",
+        absl::StrJoin(missing, ", "), " were known: ", rule.condition));
+    for (std::string& id : missing) pending->add_missing(std::move(id));
   }
 
   for (proto::OpenQuestion& q :

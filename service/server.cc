@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -371,6 +372,8 @@ int RunServer(const ServerOptions& options) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A log reader that went away must not kill the server; the write just fails.
+  std::signal(SIGPIPE, SIG_IGN);
 
   LogSink log = StderrLogSink();
   absl::StatusOr<std::unique_ptr<AlignServer>> started = AlignServer::Start(options, log);

@@ -10,7 +10,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <regex>
 #include <set>
 #include <string>
@@ -66,6 +65,7 @@ const fs::path kSource = ALIGN_SOURCE_DIR;
 // that tests which stop alignd with a connection open do not wait for it. (Read at grpc_init.)
 const bool kFrequentBackupPoll =
     setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "100", /*overwrite=*/0) == 0;
+
 const std::string kRulesDir = (kSource / "rules").string();
 const std::string kAdvisorService = "alignment.v1.AlignmentAdvisor";
 const std::string kAdminToken = "s3cret-admin-token";

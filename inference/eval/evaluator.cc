@@ -150,6 +150,16 @@ void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
 
 }  // namespace
 
+void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation) {
+  CertaintyAccumulator now;
+  for (int index : rule_base.node(node).rules) {
+    const Rule& rule = rule_base.rules()[index];
+    Interval premise = RunPlan(rule_base, rule, /*possible=*/false, evaluation);
+    if (premise.lo > kFiringThreshold) now.Add(rule.cf * premise.lo);
+  }
+  evaluation.certainty[node] = now.Result();
+}
+
 Evaluation::Evaluation(const RuleBase& rule_base)
     : facts(rule_base.nodes().size()),
       certainty(rule_base.nodes().size(), 0.0),
@@ -199,8 +209,12 @@ void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation) {
 }
 
 void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
-                   Evaluation& evaluation) {
-  for (int node : nodes) EvaluateNode(rule_base, node, evaluation);
+                   Evaluation& evaluation, bool ranges) {
+  if (ranges) {
+    for (int node : nodes) EvaluateNode(rule_base, node, evaluation);
+  } else {
+    for (int node : nodes) EvaluateCertainty(rule_base, node, evaluation);
+  }
 }
 
 std::vector<Interval> TracePlan(const RuleBase& rule_base, const Rule& rule,

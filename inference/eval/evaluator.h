@@ -68,8 +68,14 @@ void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation);
 
 // Re-evaluates only `nodes` (conclusions, in evaluation order), e.g. the downstream part of
 // the graph after one fact changed.
+// With `ranges` false, only certainties are brought up to date (rule states and the possible
+// ranges are not), which is all that trying out an answer needs.
 void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
-                   Evaluation& evaluation);
+                   Evaluation& evaluation, bool ranges = true);
+
+// Brings one conclusion's certainty up to date from what is known now (no rule states, no
+// ranges): the step of trying out an answer.
+void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation);
 
 // The value of every op of the rule's plan, for explanations; parallel to RuleBase::Plan.
 // With `possible`, conclusions are read at their possible range rather than their certainty.

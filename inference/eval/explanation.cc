@@ -195,26 +195,35 @@ proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluati
   trace.set_first_failing(blamed >= 0 ? plan[blamed].leaf : -1);
   trace.set_first_failing_negated(blamed >= 0 && polarity < 0);
   if (state.status != RuleStatus::kFired) {
-    std::set<std::string> missing;
-    for (int read : rule.reads) {
-      const NodeInfo& info = rule_base.node(read);
-      if (info.kind == NodeKind::kIndicator) {
-        if (!evaluation.facts[read].known) missing.insert(info.id);
-        continue;
-      }
-      // A conclusion still waiting for unknowns: name the unknown indicators behind it.
-      const Interval& range = evaluation.range[read];
-      if (range.lo == range.hi) continue;
-      for (int upstream : rule_base.graph().Upstream(read)) {
-        const NodeInfo& up = rule_base.node(upstream);
-        if (up.kind == NodeKind::kIndicator && !evaluation.facts[upstream].known) {
-          missing.insert(up.id);
-        }
-      }
+    for (std::string& id : MissingIndicators(rule_base, evaluation, rule_index)) {
+      trace.add_missing(std::move(id));
     }
-    for (const std::string& id : missing) trace.add_missing(id);
   }
   return trace;
+}
+
+std::vector<std::string> MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation,
+                                           int rule_index) {
+  // Node indices follow id order, so sorting indices sorts ids.
+  std::vector<int> missing;
+  for (int read : rule_base.rules()[rule_index].reads) {
+    if (rule_base.node(read).kind == NodeKind::kIndicator) {
+      if (!evaluation.facts[read].known) missing.push_back(read);
+      continue;
+    }
+    // A conclusion still waiting for unknowns: name the unknown indicators behind it.
+    const Interval& range = evaluation.range[read];
+    if (range.lo == range.hi) continue;
+    for (int upstream : rule_base.IndicatorsBehind(read)) {
+      if (!evaluation.facts[upstream].known) missing.push_back(upstream);
+    }
+  }
+  std::sort(missing.begin(), missing.end());
+  missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+  std::vector<std::string> ids;
+  ids.reserve(missing.size());
+  for (int node : missing) ids.push_back(rule_base.node(node).id);
+  return ids;
 }
 
 proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node,

@@ -3,6 +3,7 @@
 #define ALIGN_INFERENCE_EVAL_EXPLANATION_H_
 
 #include <string>
+#include <vector>
 
 #include "inference/eval/evaluator.h"
 #include "inference/rulebase/rule_base.h"
@@ -17,6 +18,11 @@ std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, i
 // first leaf that kept it from firing.
 proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluation,
                            int rule_index);
+
+// The unknown indicators a rule that did not fire waits for: those it reads, and those behind
+// any conclusion it reads whose certainty is still open. Sorted by id.
+std::vector<std::string> MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation,
+                                           int rule_index);
 
 // HOW the node was concluded (its fired rules) or WHY NOT (every rule that could conclude it,
 // each with its first failing or unknown condition). With `all_rules`, a concluded node also

@@ -26,21 +26,29 @@ std::vector<double> NumberCandidates(const RuleBase& rule_base, int node) {
       }
     }
   }
+  // Comparisons change only at a threshold: try each threshold, one value inside every gap
+  // between them, and one beyond each end (ramps also vary between their ends: midpoints).
+  std::sort(thresholds.begin(), thresholds.end());
+  thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
   std::vector<double> candidates;
-  for (double t : thresholds) {
-    double step = std::max(std::fabs(t) * 1e-3, 1e-3);
-    for (double v : {t - step, t, t + step}) {
-      if (info.min) v = std::max(v, *info.min);
-      if (info.max) v = std::min(v, *info.max);
-      candidates.push_back(v);
-    }
+  for (size_t i = 0; i < thresholds.size(); ++i) {
+    candidates.push_back(thresholds[i]);
+    if (i + 1 < thresholds.size()) candidates.push_back((thresholds[i] + thresholds[i + 1]) / 2);
   }
-  if (info.min) candidates.push_back(*info.min);
-  if (info.max) candidates.push_back(*info.max);
-  // Rules that only ask whether it is known still need one value to try.
-  if (candidates.empty()) candidates.push_back(0);
+  if (!thresholds.empty()) {
+    double step = std::max(std::fabs(thresholds.front()) * 1e-3, 1e-3);
+    candidates.push_back(thresholds.front() - step);
+    step = std::max(std::fabs(thresholds.back()) * 1e-3, 1e-3);
+    candidates.push_back(thresholds.back() + step);
+  }
+  for (double& v : candidates) {
+    if (info.min) v = std::max(v, *info.min);
+    if (info.max) v = std::min(v, *info.max);
+  }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  // Rules that only ask whether it is known still need one value to try.
+  if (candidates.empty()) candidates.push_back(info.min.value_or(0));
   return candidates;
 }
 
@@ -83,27 +91,37 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
   };
   std::vector<Scored> scored;
   Evaluation trial = evaluation;
-  const std::vector<int>& rank = rule_base.evaluation_rank();
+  std::vector<char> changed(rule_base.nodes().size(), 0);
+  std::vector<int> touched;
   for (size_t node = 0; node < rule_base.nodes().size(); ++node) {
     const NodeInfo& info = rule_base.node(node);
     if (info.kind != NodeKind::kIndicator || info.builtin || evaluation.facts[node].known) {
       continue;
     }
-    std::vector<int> downstream = rule_base.graph().Downstream(static_cast<int>(node));
-    std::vector<int> causes;
-    for (int d : downstream) {
-      if (rule_base.node(d).kind == NodeKind::kCause) causes.push_back(d);
-    }
+    const std::vector<int>& downstream = rule_base.ToCauses(static_cast<int>(node));
+    const std::vector<int>& causes = rule_base.CausesOf(static_cast<int>(node));
     if (causes.empty()) continue;
-    std::sort(downstream.begin(), downstream.end(),
-              [&](int a, int b) { return rank[a] < rank[b]; });
 
     std::vector<double> cause_impact(causes.size(), 0.0);
+    // The answer that moves a cause most, described once the search is over.
     double best = 0;
-    std::string best_why;
+    Fact best_value;
+    int best_cause = -1;
+    double best_after = 0;
     for (const Fact& candidate : Candidates(rule_base, static_cast<int>(node))) {
       trial.facts[node] = candidate;
-      EvaluateNodes(rule_base, downstream, trial);
+      // Re-evaluate only what reads something that changed; most answers move little.
+      changed[node] = 1;
+      for (int d : downstream) {
+        bool dirty = false;
+        for (int r : rule_base.node(d).rules) {
+          for (int read : rule_base.rules()[r].reads) dirty |= changed[read] != 0;
+        }
+        if (!dirty) continue;
+        EvaluateCertainty(rule_base, d, trial);
+        touched.push_back(d);
+        if (trial.certainty[d] != evaluation.certainty[d]) changed[d] = 1;
+      }
       for (size_t c = 0; c < causes.size(); ++c) {
         double before = evaluation.certainty[causes[c]];
         double after = trial.certainty[causes[c]];
@@ -111,24 +129,29 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
         cause_impact[c] = std::max(cause_impact[c], change);
         if (change > best + 1e-12) {
           best = change;
-          best_why = absl::StrCat(
-              "if it were ", info.type == ValueType::kNumber ? FormatNumber(candidate.number)
-                             : info.type == ValueType::kBool ? (candidate.flag ? "true" : "false")
-                                                             : info.choices[candidate.choice],
-              ", ", rule_base.node(causes[c]).title, " (", rule_base.node(causes[c]).id,
-              ") would move from ", FormatNumber(std::round(before * 100) / 100), " to ",
-              FormatNumber(std::round(after * 100) / 100));
+          best_value = candidate;
+          best_cause = causes[c];
+          best_after = after;
         }
       }
+      // Back to the real evaluation before the next value.
+      changed[node] = 0;
+      for (int d : touched) {
+        trial.certainty[d] = evaluation.certainty[d];
+        changed[d] = 0;
+      }
+      touched.clear();
     }
-    // Restore the trial to the real evaluation for the next indicator.
     trial.facts[node] = evaluation.facts[node];
-    for (int d : downstream) {
-      trial.certainty[d] = evaluation.certainty[d];
-      trial.range[d] = evaluation.range[d];
-      for (int r : rule_base.node(d).rules) trial.rules[r] = evaluation.rules[r];
-    }
     if (best <= 1e-9) continue;
+    const NodeInfo& cause = rule_base.node(best_cause);
+    std::string best_why = absl::StrCat(
+        "if it were ", info.type == ValueType::kNumber ? FormatNumber(best_value.number)
+                       : info.type == ValueType::kBool ? (best_value.flag ? "true" : "false")
+                                                       : info.choices[best_value.choice],
+        ", ", cause.title, " (", cause.id, ") would move from ",
+        FormatNumber(std::round(evaluation.certainty[best_cause] * 100) / 100), " to ",
+        FormatNumber(std::round(best_after * 100) / 100));
 
     Scored entry{best, static_cast<int>(node), {}};
     proto::OpenQuestion& q = entry.question;

@@ -622,6 +622,7 @@ class RuleBaseCompiler {
     for (const std::string& id : PortfolioIndicatorIds()) {
       base.portfolio_nodes_.push_back(*base.FindNode(id));
     }
+    PlanQuestions(base);
     for (const NodeInfo& node : base.nodes_) {
       if (node.kind != NodeKind::kIndicator || node.builtin) continue;
       IndicatorSchema schema;
@@ -633,6 +634,45 @@ class RuleBaseCompiler {
       schema.choices = node.choices;
       schema.unit = node.unit;
       base.schema_.emplace(node.id, std::move(schema));
+    }
+  }
+
+  // Precomputes, per indicator, the part of the graph between it and the causes, and per
+  // conclusion the indicators behind it (see RuleBase::ToCauses, IndicatorsBehind).
+  static void PlanQuestions(RuleBase& base) {
+    const size_t n = base.nodes_.size();
+    base.to_causes_.assign(n, {});
+    base.causes_of_.assign(n, {});
+    base.indicators_behind_.assign(n, {});
+    // Which nodes can reach a cause (causes included).
+    std::vector<char> leads_to_cause(n, 0);
+    for (auto it = base.evaluation_order_.rbegin(); it != base.evaluation_order_.rend(); ++it) {
+      if (base.nodes_[*it].kind == NodeKind::kCause) leads_to_cause[*it] = 1;
+    }
+    // A node leads to a cause if one of its successors does; walk conclusions backwards.
+    std::vector<std::vector<int>> successors(n);
+    for (const auto& [from, to] : base.graph_.edges()) successors[from].push_back(to);
+    for (auto it = base.evaluation_order_.rbegin(); it != base.evaluation_order_.rend(); ++it) {
+      for (int next : successors[*it]) leads_to_cause[*it] |= leads_to_cause[next];
+    }
+    for (size_t node = 0; node < n; ++node) {
+      const NodeInfo& info = base.nodes_[node];
+      if (info.kind != NodeKind::kIndicator) {
+        for (int up : base.graph_.Upstream(static_cast<int>(node))) {
+          if (base.nodes_[up].kind == NodeKind::kIndicator) base.indicators_behind_[node].push_back(up);
+        }
+        continue;
+      }
+      std::vector<int> downstream = base.graph_.Downstream(static_cast<int>(node));
+      std::vector<int>& plan = base.to_causes_[node];
+      for (int d : downstream) {
+        if (!leads_to_cause[d]) continue;
+        plan.push_back(d);
+        if (base.nodes_[d].kind == NodeKind::kCause) base.causes_of_[node].push_back(d);
+      }
+      std::sort(plan.begin(), plan.end(), [&](int a, int b) {
+        return base.evaluation_rank_[a] < base.evaluation_rank_[b];
+      });
     }
   }
 

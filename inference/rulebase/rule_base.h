@@ -120,6 +120,16 @@ class RuleBase {
   // The declared (not built-in) indicators, for checking observations.
   const ObservationSchema& schema() const { return schema_; }
 
+  // For each indicator: the conclusions that lead to a cause and that it can change, in
+  // evaluation order (what to re-evaluate when asking about it), and those causes. Empty for
+  // conclusions. Precomputed so that ranking questions does no graph search per diagnosis.
+  const std::vector<int>& ToCauses(int indicator) const { return to_causes_[indicator]; }
+  const std::vector<int>& CausesOf(int indicator) const { return causes_of_[indicator]; }
+  // For each conclusion: the indicators it depends on, sorted. Empty for indicators.
+  const std::vector<int>& IndicatorsBehind(int conclusion) const {
+    return indicators_behind_[conclusion];
+  }
+
   int CountOf(NodeKind kind) const;
 
  private:
@@ -137,6 +147,7 @@ class RuleBase {
   DependencyGraph graph_;
   std::vector<int> portfolio_nodes_;
   ObservationSchema schema_;
+  std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_;
 };
 
 }  // namespace align::inference

@@ -255,13 +255,41 @@ struct Row {
   }
 };
 
-// A value as a scenario name shows it: "55", "rising", "[1, 2]".
+// A value as a scenario name shows it, on one line and cut to about 40 bytes: "55", "rising",
+// "{csat: 62, demand.fulfilment: 70}".
+std::string OneLine(const YAML::Node& value) {
+  std::vector<std::string> parts;
+  switch (value.Type()) {
+    case YAML::NodeType::Scalar:
+      return value.Scalar();
+    case YAML::NodeType::Sequence:
+      for (const YAML::Node& item : value) parts.push_back(OneLine(item));
+      return absl::StrCat("[", absl::StrJoin(parts, ", "), "]");
+    case YAML::NodeType::Map:
+      for (const auto& entry : value) {
+        parts.push_back(absl::StrCat(OneLine(entry.first), ": ", OneLine(entry.second)));
+      }
+      return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "~";
+}
+
 std::string ShowRowValue(const YAML::Node& value) {
-  if (value.IsScalar()) return value.Scalar();
-  if (value.IsNull()) return "~";
-  YAML::Emitter out;
-  out << YAML::Flow << value;
-  return out.c_str();
+  constexpr size_t kMaxBytes = 40;
+  const std::string text = OneLine(value);
+  std::string line;
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (c == ' ' && !line.empty() && line.back() == ' ') continue;
+    line.push_back(c);
+  }
+  if (line.size() <= kMaxBytes) return line;
+  size_t cut = kMaxBytes;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  return line.substr(0, cut) + "…";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,6 +329,10 @@ std::string DidYouMeanAmong(std::string_view word, absl::Span<const std::string_
   return DidYouMean(ClosestNames(word, candidates));
 }
 
+const char* Article(NodeKind kind) {
+  return kind == NodeKind::kIndicator || kind == NodeKind::kAction ? "an " : "a ";
+}
+
 std::optional<NodeKind> KindNamed(std::string_view name) {
   if (name == "finding" || name == "findings") return NodeKind::kFinding;
   if (name == "pattern" || name == "patterns") return NodeKind::kPattern;
@@ -311,7 +343,6 @@ std::optional<NodeKind> KindNamed(std::string_view name) {
 
 // The fields of one scenario map, before rows are applied.
 struct ScenarioFields {
-  YAML::Mark mark;
   YAML::Node name, assessment, observations, rows, expect;
   YAML::Mark name_mark, assessment_mark, observations_mark, expect_mark;
   bool has_rows = false;
@@ -355,8 +386,6 @@ class ScenarioParser {
   }
 
   // --- Placeholders.
-
-  std::string RowLabel() const { return row_ ? absl::StrCat(" in row ", row_->number) : ""; }
 
   // The row's value for a placeholder, or null after reporting that there is none.
   const YAML::Node* Lookup(const std::string& name, const YAML::Mark& at) {
@@ -458,7 +487,6 @@ class ScenarioParser {
 
   void ParseScenarioMap(const YAML::Node& map) {
     ScenarioFields fields;
-    fields.mark = map.Mark();
     std::map<std::string, int> seen;
     for (const auto& entry : map) {
       const YAML::Node& key = entry.first;
@@ -570,6 +598,10 @@ class ScenarioParser {
         }
         absl::StrAppend(&scenario.name, " [", absl::StrJoin(values, ", "), "]");
       }
+      // Rows whose shortened values read the same are told apart by number.
+      if (row != nullptr && names_.count(scenario.name) != 0) {
+        absl::StrAppend(&scenario.name, " (row ", row->number, ")");
+      }
       auto [it, inserted] = names_.emplace(scenario.name, scenario.location.line);
       if (!inserted) {
         Error(row ? row->mark : name_at,
@@ -626,31 +658,33 @@ class ScenarioParser {
   }
 
   // Emits `node` (under the key `wrap` when given) with placeholders resolved, recording the
-  // original position of every emitted node in pre-order.
-  void Emit(YAML::Emitter& out, const YAML::Node& node, std::optional<YAML::Mark> forced,
+  // original position of every emitted node in pre-order: a row's value keeps its own, so that
+  // problems with it point at the row. `in_row` is set inside a row value, which is emitted as
+  // it is written.
+  void Emit(YAML::Emitter& out, const YAML::Node& node, bool in_row,
             std::vector<YAML::Mark>& marks) {
     // Never assign to a YAML::Node that holds a value: that rewrites the tree it belongs to.
-    const YAML::Node value = !forced && node.IsScalar() ? Resolve(node) : node;
-    if (!value.is(node)) forced = node.Mark();
-    marks.push_back(forced ? *forced : value.Mark());
+    const YAML::Node value = !in_row && node.IsScalar() ? Resolve(node) : node;
+    if (!value.is(node)) in_row = true;
+    marks.push_back(value.Mark().is_null() ? node.Mark() : value.Mark());
     switch (value.Type()) {
       case YAML::NodeType::Map:
         out << YAML::BeginMap;
         for (const auto& entry : value) {
           out << YAML::Key;
-          Emit(out, entry.first, forced, marks);
+          Emit(out, entry.first, in_row, marks);
           out << YAML::Value;
-          Emit(out, entry.second, forced, marks);
+          Emit(out, entry.second, in_row, marks);
         }
         out << YAML::EndMap;
         break;
       case YAML::NodeType::Sequence:
         out << YAML::BeginSeq;
-        for (const auto& item : value) Emit(out, item, forced, marks);
+        for (const auto& item : value) Emit(out, item, in_row, marks);
         out << YAML::EndSeq;
         break;
       case YAML::NodeType::Scalar: {
-        const std::string text = forced ? value.Scalar() : Text(value);
+        const std::string text = in_row ? value.Scalar() : Text(value);
         if (IsPlain(value)) {
           out << text;
         } else {
@@ -676,7 +710,7 @@ class ScenarioParser {
       marks.push_back(at);
       marks.push_back(at);
     }
-    Emit(out, node, std::nullopt, marks);
+    Emit(out, node, /*in_row=*/false, marks);
     if (!wrap.empty()) out << YAML::EndMap;
     if (!out.good()) {
       Error(at, absl::StrCat("assessment: cannot be read back: ", out.GetLastError()));
@@ -862,9 +896,8 @@ class ScenarioParser {
     }
     const NodeKind actual = rules_.node(*node).kind;
     if (kind && actual != *kind) {
-      Error(item.mark, absl::StrCat(key, ": ", Quote(item.id), " is ",
-                                    actual == NodeKind::kIndicator ? "an " : "a ",
-                                    KindName(actual), ", not a ", KindName(*kind)));
+      Error(item.mark, absl::StrCat(key, ": ", Quote(item.id), " is ", Article(actual),
+                                    KindName(actual), ", not ", Article(*kind), KindName(*kind)));
       return false;
     }
     if (actual == NodeKind::kIndicator) {
@@ -885,8 +918,8 @@ class ScenarioParser {
     }
     const NodeInfo& info = rules_.node(*node);
     if (info.kind != NodeKind::kIndicator) {
-      Error(item.mark, absl::StrCat(key, ": ", Quote(item.id), " is a ", KindName(info.kind),
-                                    ", not an indicator"));
+      Error(item.mark, absl::StrCat(key, ": ", Quote(item.id), " is ", Article(info.kind),
+                                    KindName(info.kind), ", not an indicator"));
       return false;
     }
     if (info.builtin) {
