@@ -55,9 +55,12 @@ absl::Status UnaryCall::DeadlineStatus() const {
 void UnaryCall::Expire() { TryFinish(DeadlineStatus()); }
 
 void UnaryCall::Cancel() {
-  // gRPC cancels a call whose client deadline passed; report that as what it is.
-  TryFinish(PastDeadline() ? DeadlineStatus()
-                           : absl::CancelledError("the call was cancelled before it finished"));
+  // gRPC cancels a call whose client deadline passed; report that as what it is. Its timer runs
+  // on another clock and may fire a little before `deadline_` by the system clock.
+  constexpr auto kClockSlack = std::chrono::milliseconds(50);
+  const bool expired = std::chrono::system_clock::now() + kClockSlack >= deadline_;
+  TryFinish(expired ? DeadlineStatus()
+                    : absl::CancelledError("the call was cancelled before it finished"));
 }
 
 bool UnaryCall::ShouldStart() {

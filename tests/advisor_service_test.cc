@@ -759,6 +759,54 @@ TEST(ReloadRules, EmptyFilesReadTheRulesFolderAgain) {
   EXPECT_EQ(server.holder().Get()->ref.version(), "2.0.0");
 }
 
+TEST(ReloadRules, ReloadsUnderLoadFailNoCallAndEachAnswerNamesOneWholeBase) {
+  TestServer server;
+  proto::ReloadRulesRequest v1, v2;
+  for (proto::SourceFile& file : StandardFiles()) *v1.add_files() = file;
+  for (proto::SourceFile& file : StandardFilesVersion("1.1.0")) *v2.add_files() = file;
+  const std::string digest_v1 = StandardRef().digest();
+  std::string digest_v2;
+  {
+    std::vector<inference::SourceFile> files;
+    for (const proto::SourceFile& f : v2.files()) files.push_back({f.path(), f.text()});
+    digest_v2 = inference::CompileRuleBase(files).rule_base->digest();
+  }
+  proto::DiagnoseRequest request;
+  *request.mutable_assessment() = Example("overloaded-it.yaml");
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> answered{0}, failed{0}, mismatched{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&] {
+      while (!stop.load()) {
+        proto::Diagnosis diagnosis;
+        if (!server.stub().Diagnose(Context().get(), request, &diagnosis).ok()) {
+          ++failed;
+          continue;
+        }
+        ++answered;
+        const proto::RuleBaseRef& ref = diagnosis.rule_base();
+        const bool whole = (ref.version() == "1.0.0" && ref.digest() == digest_v1) ||
+                           (ref.version() == "1.1.0" && ref.digest() == digest_v2);
+        if (!whole) ++mismatched;
+      }
+    });
+  }
+  for (int i = 0; i < 10; ++i) {
+    proto::ReloadRulesResponse response;
+    EXPECT_THAT(server.stub().ReloadRules(AdminContext("Bearer " + kToken).get(),
+                                          i % 2 == 0 ? v2 : v1, &response),
+                GrpcOk());
+  }
+  stop = true;
+  for (std::thread& client : clients) client.join();
+  EXPECT_GT(answered.load(), 0);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(mismatched.load(), 0);
+  EXPECT_EQ(server.holder().Get()->ref.version(), "1.0.0");
+}
+
 TEST(ReloadRules, MissingFolderIsRefusedKeepingItsCode) {
   TestServer server(ServerConfig{.rules_path = "/nonexistent/alignd/rules"});
   proto::ReloadRulesResponse response;
