@@ -25,8 +25,9 @@ std::string NewDecisionId();
 std::string AssessmentDigest(const proto::Assessment& assessment);
 
 // The log line (no newline) for `diagnosis`, which must carry its decision id:
-// {"decision_id":…,"time":…,"input_digest":…,"rule_base":{"id":…,"version":…,"digest":…},
-//  "causes":[{"id":…,"certainty":…},… top 3],"actions":[… top 3]}
+//   {"decision_id":…,"time":…,"input_digest":…,
+//    "rule_base":{"id":…,"version":…,"digest":…},
+//    "causes":[{"id":…,"certainty":…},… top 3],"actions":[… top 3]}
 std::string DecisionRecord(const proto::Diagnosis& diagnosis, absl::string_view input_digest,
                            absl::Time time);
 

@@ -36,7 +36,8 @@ struct RequestLogEntry {
   std::string peer;
 };
 
-// {"time":…,"method":…,"status":"OK","latency_us":…,"rule_base":…,"decision_id":…,"peer":…}
+// {"time":…,"method":…,"status":"OK","latency_us":…,"rule_base":…,"decision_id":…,
+//  "peer":…}, with the status as the code's name ("INVALID_ARGUMENT").
 std::string FormatRequestLog(const RequestLogEntry& entry);
 
 }  // namespace align::service

@@ -2,7 +2,8 @@
 // advisor service), and the run loop that answers signals. main() only parses and calls
 // RunServer.
 //
-//   ASSIGN_OR_RETURN(ServerOptions options, ParseFlags({"--rules", "rules", "--listen", "127.0.0.1:0"}));
+//   ASSIGN_OR_RETURN(ServerOptions options,
+//                    ParseFlags({"--rules", "rules", "--listen", "127.0.0.1:0"}));
 //   RETURN_IF_ERROR(ValidateOptions(options));
 //   ASSIGN_OR_RETURN(std::unique_ptr<AlignServer> server, AlignServer::Start(options));
 //   … server->port() …

@@ -41,7 +41,7 @@ class UnaryCall {
   UnaryCall(grpc::CallbackServerContext* context, std::string method, CallNotes notes,
             absl::Duration max_deadline, LogSink log);
 
-  // The deadline cap passed or the client left: finish with that (if no one else has).
+  // The deadline passed / gRPC cancelled the call: finish so, unless someone already has.
   void Expire();
   void Cancel();
 

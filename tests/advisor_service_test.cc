@@ -137,7 +137,8 @@ std::vector<proto::SourceFile> StandardFilesVersion(const std::string& version) 
   for (proto::SourceFile& file : files) {
     std::string text = file.text();
     if (absl::StrContains(text, "version \"1.0.0\"")) {
-      file.set_text(absl::StrReplaceAll(text, {{"version \"1.0.0\"", absl::StrCat("version \"", version, "\"")}}));
+      file.set_text(absl::StrReplaceAll(
+          text, {{"version \"1.0.0\"", absl::StrCat("version \"", version, "\"")}}));
       changed = true;
     }
   }
@@ -1229,7 +1230,9 @@ std::string HealthCheck(const std::shared_ptr<grpc::Channel>& channel, const std
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   std::string bytes;
-  if (!name.empty()) bytes = absl::StrCat("\x0a", std::string(1, static_cast<char>(name.size())), name);
+  if (!name.empty()) {
+    bytes = absl::StrCat("\x0a", std::string(1, static_cast<char>(name.size())), name);
+  }
   grpc::Slice slice(bytes);
   grpc::ByteBuffer request(&slice, 1), response;
   std::promise<grpc::Status> done;
@@ -1240,7 +1243,9 @@ std::string HealthCheck(const std::shared_ptr<grpc::Channel>& channel, const std
   std::vector<grpc::Slice> slices;
   std::string out;
   (void)response.Dump(&slices);
-  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices) {
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
   return out;
 }
 

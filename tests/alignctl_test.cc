@@ -204,8 +204,8 @@ TEST(AlignctlExplain, HowTextListsFiredRules) {
   EXPECT_THAT(run.out, StartsWith("Overwork and firefighting (cause.overwork) was concluded with "
                                   "certainty 0.91.\n"));
   EXPECT_THAT(run.out,
-              HasSubstr("- rule overwork.calm_operations did not fire: it needs work.unplanned "
-                        "< 25, the assessment says 55% of IT time."));
+              HasSubstr("- rule overwork.calm_operations did not fire: it needs unplanned work "
+                        "below 25% of IT time, the assessment says 55% of IT time."));
   EXPECT_THAT(run.out, HasSubstr("- rule overwork.firefighting_and_stretched fired (premise 0.89 "
                                  "x cf 0.8 = 0.71)"));
 }

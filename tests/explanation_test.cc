@@ -232,9 +232,9 @@ TEST_F(ExplanationTest, WhyNotText) {
   EXPECT_EQ(Explain(Assessment(kNotOverworked), "cause.overwork").text(),
             "Overwork (cause.overwork) was not concluded (certainty 0).\n"
             "- rule overwork.backlog would fire if backlog.age were known: it needs "
-            "backlog.age > 90, which the assessment does not give. Because: Work waits for "
-            "months.\n"
-            "- rule overwork.unplanned did not fire: it needs work.unplanned > 50, the "
+            "backlog age above 90 days, which the assessment does not give. Because: Work "
+            "waits for months.\n"
+            "- rule overwork.unplanned did not fire: it needs unplanned work above 50%, the "
             "assessment says 40%. Because: Most IT time goes on unplanned work while staff are "
             "over-committed.");
 }

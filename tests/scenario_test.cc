@@ -407,8 +407,8 @@ expect:
             "concluded cause.overload: expected certainty above 0.2, got 0");
   EXPECT_EQ(failure.explanation,
             "Overload (cause.overload) was not concluded (certainty 0).\n"
-            "- rule overload.busy_and_tired did not fire: it needs tired = true, the assessment "
-            "says false. Because: Busy and tired people are overloaded.");
+            "- rule overload.busy_and_tired did not fire: it needs tired to be true, the "
+            "assessment says false. Because: Busy and tired people are overloaded.");
 }
 
 TEST(RunScenario, OpenQuestionsAndWaitingRules) {
@@ -444,8 +444,8 @@ expect:
   EXPECT_EQ(result.failures[0].message,
             "fired busy.high_load: expected the rule to fire, but it did not fire (premise -1)");
   EXPECT_EQ(result.failures[0].explanation,
-            "rule busy.high_load did not fire: it needs load > 80, the assessment says 30%. "
-            "Because: Load above 80% keeps people busy.");
+            "rule busy.high_load did not fire: it needs load above 80%, the assessment says "
+            "30%. Because: Load above 80% keeps people busy.");
   EXPECT_EQ(result.failures[1].message,
             "regions \"Payroll\": expected unmet_demand, got aligned");
   EXPECT_EQ(result.failures[1].explanation,
@@ -530,7 +530,7 @@ expect:
             "  DIR/tests/overload.yaml:8:15: concluded cause.overload: expected certainty above "
             "0.2, got 0\n"
             "    Overload (cause.overload) was not concluded (certainty 0).\n"
-            "    - rule overload.busy_and_tired did not fire: it needs tired = true, the "
+            "    - rule overload.busy_and_tired did not fire: it needs tired to be true, the "
             "assessment says false. Because: Busy and tired people are overloaded.\n"
             "\n"
             "2 scenarios, 1 passed, 1 failed\n"

@@ -1,10 +1,12 @@
 #include "inference/eval/explanation.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "inference/eval/certainty.h"
@@ -64,18 +66,88 @@ std::pair<int, int> Blame(absl::Span<const Op> plan, const std::vector<Interval>
   return Blame(plan, values, operands.front(), polarity);
 }
 
+// True or false once it is decided either way, even if unknowns could still move its degree.
 proto::ConditionOutcome OutcomeOf(const Interval& v) {
-  if (v.lo != v.hi) return proto::CONDITION_UNKNOWN;
-  return v.lo > kFiringThreshold ? proto::CONDITION_TRUE : proto::CONDITION_FALSE;
+  if (v.lo > kFiringThreshold) return proto::CONDITION_TRUE;
+  if (v.hi <= kFiringThreshold) return proto::CONDITION_FALSE;
+  return proto::CONDITION_UNKNOWN;
+}
+
+// A node's title as it reads inside a sentence: "Unplanned work" -> "unplanned work", while
+// "SAMM: skills" and "IT involved …" keep their capitals.
+std::string InSentence(const std::string& title) {
+  if (title.size() >= 2 && std::isupper(static_cast<unsigned char>(title[0])) &&
+      std::islower(static_cast<unsigned char>(title[1]))) {
+    return std::string(1, static_cast<char>(std::tolower(static_cast<unsigned char>(title[0])))) +
+           title.substr(1);
+  }
+  return title;
+}
+
+std::string WithUnit(double value, const std::string& unit) {
+  std::string text = FormatNumber(value);
+  if (unit.empty()) return text;
+  return unit[0] == '%' ? absl::StrCat(text, unit) : absl::StrCat(text, " ", unit);
+}
+
+const char* CompareWords(ast::CompareOp op) {
+  switch (op) {
+    case ast::CompareOp::kLess: return "below";
+    case ast::CompareOp::kLessEqual: return "at most";
+    case ast::CompareOp::kGreater: return "above";
+    case ast::CompareOp::kGreaterEqual: return "at least";
+    case ast::CompareOp::kEqual: return "exactly";
+    case ast::CompareOp::kNotEqual: return "other than";
+  }
+  return "?";
+}
+
+// What a leaf condition asks for, in the words of the rule base's own titles and units.
+std::string Wording(const RuleBase& rule_base, const Op& op) {
+  const NodeInfo& node = rule_base.node(op.node);
+  const std::string name = InSentence(node.title);
+  switch (op.code) {
+    case OpCode::kCompare:
+      return absl::StrCat(name, " ", CompareWords(op.compare), " ", WithUnit(op.a, node.unit));
+    case OpCode::kBetween:
+      return absl::StrCat(name, " between ", FormatNumber(op.a), " and ",
+                          WithUnit(op.b, node.unit));
+    case OpCode::kIsFlag:
+      return absl::StrCat(name, op.flag ? " to be true" : " to be false");
+    case OpCode::kInChoices: {
+      std::vector<std::string> values;
+      for (size_t i = 0; i < node.choices.size(); ++i) {
+        if ((op.choice_mask >> i) & 1) values.push_back(node.choices[i]);
+      }
+      return values.size() == 1 ? absl::StrCat(name, " ", values[0])
+                                : absl::StrCat(name, " ", absl::StrJoin(values, " or "));
+    }
+    case OpCode::kRamp:
+      return absl::StrCat(name, op.a < op.b ? " above " : " below ", WithUnit(op.a, node.unit),
+                          " (fully from ", WithUnit(op.b, node.unit), ")");
+    case OpCode::kKnown:
+      return absl::StrCat(name, " to be known");
+    case OpCode::kCertainty:
+      return absl::StrCat(name, " to be concluded");
+    case OpCode::kCompareCertainty:
+      return absl::StrCat("the certainty of ", name, " ", CompareWords(op.compare), " ",
+                          FormatNumber(op.a));
+    default:
+      return "";
+  }
 }
 
 std::string LeafSentence(const proto::ConditionTrace& c, bool negated) {
-  std::string wanted = negated ? absl::StrCat("the opposite of ", c.subject(), " ", c.expected())
-                               : absl::StrCat(c.subject(), " ", c.expected());
+  const std::string& words = c.wording();
+  std::string wanted = negated ? absl::StrCat("the opposite of (", words, ")") : words;
   if (c.outcome() == proto::CONDITION_UNKNOWN) {
     // An unknown indicator, or a conclusion that waits for unknowns further up.
     return c.actual() == "unknown" ? absl::StrCat(wanted, ", which the assessment does not give")
                                    : absl::StrCat(wanted, ", which is still open: ", c.actual());
+  }
+  // A conclusion's value comes from other rules, not from the assessment.
+  if (absl::StartsWith(c.actual(), "certainty")) {
+    return absl::StrCat(wanted, ", and it stands at ", c.actual());
   }
   return absl::StrCat(wanted, ", the assessment says ", c.actual());
 }
@@ -188,6 +260,7 @@ proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluati
     c->set_degree(now[leaf_ops[l]].lo);
     c->set_actual(ShowValue(rule_base, evaluation, leaf.node));
     c->set_expected(leaf.expected);
+    c->set_wording(Wording(rule_base, plan[leaf_ops[l]]));
   }
   auto [blamed, polarity] = state.status == RuleStatus::kFired
                                 ? std::pair<int, int>{-1, 0}
