@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "inference/rulebase/compiler.h"
+#include "inference/lint/linter.h"
 #include "inference/rulebase/describe.h"
 #include "inference/util/status_macros.h"
 
@@ -135,7 +136,10 @@ grpc::ServerUnaryReactor* AdvisorService::ValidateRules(grpc::CallbackServerCont
       [files = request->files()](proto::ValidationReport& out, CallNotes&) -> absl::Status {
     if (files.empty()) return absl::InvalidArgumentError("files: give at least one rule file");
     // The report is the answer, errors or not: the call itself went fine.
-    out = inference::ToValidationReport(inference::CompileRuleBase(ToSourceFiles(files)));
+    // The same diagnostics as `alignctl rules lint`: compile errors, then the lint checks.
+    inference::CompileResult result = inference::CompileRuleBase(ToSourceFiles(files));
+    inference::LintCompileResult(result);
+    out = inference::ToValidationReport(result);
     return absl::OkStatus();
   };
   return runner_.Run(context, "ValidateRules", holder_.Get()->label, response,

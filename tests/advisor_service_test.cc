@@ -33,6 +33,7 @@
 #include "inference/engine.h"
 #include "inference/io/assessment_reader.h"
 #include "inference/lang/diagnostics.h"
+#include "inference/lint/linter.h"
 #include "inference/rulebase/compiler.h"
 #include "inference/rulebase/describe.h"
 #include "inference/rulebase/loader.h"
@@ -609,6 +610,7 @@ TEST(ValidateRules, ErrorsAreTheAnswerNotAFailure) {
   ASSERT_THAT(server.stub().ValidateRules(Context().get(), request, &report), GrpcOk());
 
   inference::CompileResult local = inference::CompileRuleBase({{file->path(), file->text()}});
+  inference::LintCompileResult(local);
   proto::ValidationReport expected = inference::ToValidationReport(local);
   EXPECT_EQ(report.SerializeAsString(), expected.SerializeAsString());
   EXPECT_FALSE(report.ok());
@@ -616,6 +618,35 @@ TEST(ValidateRules, ErrorsAreTheAnswerNotAFailure) {
   ASSERT_GE(report.diagnostics_size(), 1);
   EXPECT_THAT(report.diagnostics(0).formatted(), StartsWith("draft/broken.rules:"));
   EXPECT_EQ(report.id(), "");
+}
+
+TEST(ValidateRules, ReportsTheLintChecksToo) {
+  TestServer server;
+  proto::ValidateRulesRequest request;
+  proto::SourceFile* file = request.add_files();
+  file->set_path("draft/dead.rules");
+  file->set_text(
+      "rulebase draft version \"0.1\"\n"
+      "indicator load: number\n"
+      "  title: \"Load\"\n"
+      "  range: 0 .. 100\n"
+      "pattern overload\n"
+      "  title: \"Overload\"\n"
+      "rule never: when load > 80 and load < 20 then overload\n");
+  proto::ValidationReport report;
+  ASSERT_THAT(server.stub().ValidateRules(Context().get(), request, &report), GrpcOk());
+  EXPECT_FALSE(report.ok());
+  EXPECT_EQ(report.errors(), 1);
+  std::vector<std::string> checks;
+  for (const auto& d : report.diagnostics()) checks.push_back(d.check());
+  EXPECT_THAT(checks, ::testing::Contains("never-true"));
+  EXPECT_THAT(checks, ::testing::Contains("missing-metadata"));
+  for (const auto& d : report.diagnostics()) {
+    if (d.check() != "never-true") continue;
+    EXPECT_EQ(d.formatted(),
+              "draft/dead.rules:7:1: error: rule 'never' can never fire: 'load > 80' and "
+              "'load < 20' cannot both hold [never-true]");
+  }
 }
 
 // ---------------------------------------------------------------- ReloadRules: auth
