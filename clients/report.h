@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
+
 #include "alignment/v1/rulebase.pb.h"
 #include "inference/util/proto_alias.h"
 
@@ -16,6 +18,9 @@ std::string RenderDiagnosisText(const proto::Diagnosis& diagnosis);
 // What a rule base declares: identity, counts, indicators (with type, range and question),
 // conclusions by kind, and rules.
 std::string RenderRuleBaseText(const proto::RuleBaseInfo& info);
+
+// `text` as a JSON string literal, quotes included.
+std::string JsonString(absl::string_view text);
 
 // Any message as protobuf JSON (the canonical mapping), indented, ending with a newline.
 std::string RenderJson(const google::protobuf::Message& message);

@@ -15,6 +15,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "inference/io/yaml_documents.h"
 #include "inference/portfolio/portfolio.h"
 #include "inference/util/suggest.h"
 #include "yaml-cpp/depthguard.h"
@@ -345,43 +346,6 @@ std::string Show(const YAML::Node& node) {
   return "nothing";
 }
 
-// Where a document's root starts, and whether it is empty; from the parser's events.
-class DocumentRoot final : public YAML::EventHandler {
- public:
-  bool is_null() const { return is_null_; }
-  const YAML::Mark& mark() const { return mark_; }
-
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Root(mark, true); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Root(mark, false); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    Root(mark, false);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    Root(mark, false);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    Root(mark, false);
-  }
-  void OnMapEnd() override {}
-
- private:
-  void Root(const YAML::Mark& mark, bool is_null) {
-    if (seen_) return;
-    seen_ = true;
-    mark_ = mark;
-    is_null_ = is_null;
-  }
-
-  bool seen_ = false;
-  bool is_null_ = true;
-  YAML::Mark mark_ = YAML::Mark::null_mark();
-};
 
 Position ToPosition(const YAML::Mark& mark) {
   if (mark.is_null()) return {};
@@ -425,30 +389,19 @@ class Reader {
   // YAML::Exception for malformed text. YAML::LoadAll is not used: in yaml-cpp 0.7 it loops
   // forever, allocating, on input such as "," (jbeder/yaml-cpp#1040).
   absl::Status CheckSingleDocument(std::string_view text) const {
-    std::istringstream stream{std::string(text)};
-    YAML::Parser parser(stream);
-    constexpr size_t kNone = std::numeric_limits<size_t>::max();
-    size_t last_empty = kNone;  // where the last empty document was found
-    for (int index = 0;; ++index) {
-      DocumentRoot root;
-      if (!parser.HandleNextDocument(root)) return absl::OkStatus();
-      const size_t pos = static_cast<size_t>(std::max(root.mark().pos, 0));
-      if (root.is_null()) {
-        // A trailing "---" gives an empty document. Two at the same place: the parser is stuck
-        // on a token it cannot use.
-        if (last_empty == pos) {
-          return Malformed(root.mark(), pos < text.size() ? absl::StrCat("unexpected ",
-                                                                         Quote(text.substr(pos, 1)))
-                                                          : "unexpected end of text");
-        }
-        last_empty = pos;
-        continue;
-      }
-      last_empty = kNone;
+    DocumentScan scan = ScanDocuments(text);
+    if (scan.stuck) {
+      const size_t pos = static_cast<size_t>(std::max(scan.stuck->pos, 0));
+      return Malformed(*scan.stuck, pos < text.size()
+                                        ? absl::StrCat("unexpected ", Quote(text.substr(pos, 1)))
+                                        : "unexpected end of text");
+    }
+    for (const auto& [index, mark] : scan.roots) {
       if (index > 0) {
-        return Malformed(root.mark(), Expected("a single assessment document", "a second one"));
+        return Malformed(mark, Expected("a single assessment document", "a second one"));
       }
     }
+    return absl::OkStatus();
   }
 
   absl::Status Malformed(const YAML::Mark& mark, std::string_view raw_message) const {

@@ -22,6 +22,7 @@
 #include "inference/eval/certainty.h"
 #include "inference/eval/explanation.h"
 #include "inference/io/assessment_reader.h"
+#include "inference/io/yaml_documents.h"
 #include "inference/portfolio/portfolio.h"
 #include "inference/util/format.h"
 #include "inference/util/status_macros.h"
@@ -136,66 +137,19 @@ std::optional<bool> ParseBool(const std::string& text) {
   return std::nullopt;
 }
 
-// Notes where every document's root starts, to find a parser stuck on a token it cannot use.
-class DocumentRoots final : public YAML::EventHandler {
- public:
-  bool is_null() const { return is_null_; }
-  const YAML::Mark& mark() const { return mark_; }
-
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Root(mark, true); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Root(mark, false); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    Root(mark, false);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    Root(mark, false);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    Root(mark, false);
-  }
-  void OnMapEnd() override {}
-
- private:
-  void Root(const YAML::Mark& mark, bool is_null) {
-    if (seen_) return;
-    seen_ = true;
-    mark_ = mark;
-    is_null_ = is_null;
-  }
-  bool seen_ = false;
-  bool is_null_ = true;
-  YAML::Mark mark_ = YAML::Mark::null_mark();
-};
 
 // Every document in `text`. Checks the text with the event parser first: YAML::LoadAll in
 // yaml-cpp 0.7 loops forever on input such as "," (jbeder/yaml-cpp#1040), and the event parser
 // shows where it gets stuck.
 std::optional<std::vector<YAML::Node>> LoadDocuments(std::string_view text, Problems& problems) {
   try {
-    std::istringstream stream{std::string(text)};
-    YAML::Parser parser(stream);
-    int last_empty = -1;
-    for (;;) {
-      DocumentRoots root;
-      if (!parser.HandleNextDocument(root)) break;
-      const int pos = std::max(root.mark().pos, 0);
-      if (root.is_null()) {
-        if (last_empty == pos) {
-          problems.Add(root.mark(), static_cast<size_t>(pos) < text.size()
-                                        ? absl::StrCat("unexpected ", Quote(text.substr(pos, 1)))
-                                        : std::string("unexpected end of text"));
-          return std::nullopt;
-        }
-        last_empty = pos;
-        continue;
-      }
-      last_empty = -1;
+    DocumentScan scan = ScanDocuments(text);
+    if (scan.stuck) {
+      const size_t pos = static_cast<size_t>(std::max(scan.stuck->pos, 0));
+      problems.Add(*scan.stuck, pos < text.size()
+                                    ? absl::StrCat("unexpected ", Quote(text.substr(pos, 1)))
+                                    : std::string("unexpected end of text"));
+      return std::nullopt;
     }
     return YAML::LoadAll(std::string(text));
   } catch (const YAML::DeepRecursion& error) {
