@@ -14,7 +14,12 @@ cleanup() {
   pkill -f "alignd --rules rules/ --listen 127.0.0.1:$port" 2>/dev/null || true
   rm -rf "$work"
 }
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+# A free loopback port for the guide's 50051 (python3 asks the kernel; without it, a random one).
+if command -v python3 >/dev/null; then
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+else
+  port=$((20000 + RANDOM % 20000))
+fi
 trap cleanup EXIT
 
 cp -r "$source_dir/rules" "$source_dir/examples" "$work/"
