@@ -25,8 +25,9 @@ class Local final : public Backend {
                                                                absl::UTCTimeZone())) {}
 
   absl::StatusOr<proto::Diagnosis> Diagnose(const proto::DiagnoseRequest& request) override {
-    return engine_.Diagnose(request.assessment(),
-                            inference::DiagnoseOptionsFromProto(request.options()));
+    ASSIGN_OR_RETURN(inference::DiagnoseOptions options,
+                     inference::DiagnoseOptionsFromProto(request.options()));
+    return engine_.Diagnose(request.assessment(), options);
   }
 
   absl::StatusOr<proto::ExplainResponse> Explain(const proto::ExplainRequest& request) override {

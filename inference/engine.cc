@@ -43,15 +43,28 @@ absl::StatusOr<Run> Evaluate(const RuleBase& rule_base, const proto::Assessment&
 
 }  // namespace
 
-DiagnoseOptions DiagnoseOptionsFromProto(const proto::DiagnoseOptions& options) {
-  DiagnoseOptions result;
-  result.max_patterns = std::max(0, options.max_patterns());
-  result.max_causes = std::max(0, options.max_causes());
-  result.max_actions = std::max(0, options.max_actions());
-  result.max_questions = options.has_max_questions() ? std::max(0, options.max_questions()) : 5;
-  result.include_explanations = !options.omit_explanations();
-  result.why_not.assign(options.why_not().begin(), options.why_not().end());
-  return result;
+absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOptions& in) {
+  const std::pair<const char*, int32_t> limits[] = {{"max_patterns", in.max_patterns()},
+                                                    {"max_causes", in.max_causes()},
+                                                    {"max_actions", in.max_actions()}};
+  for (const auto& [field, value] : limits) {
+    if (value < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("options.", field, ": must be 0 (all) or more, got ", value));
+    }
+  }
+  if (in.has_max_questions() && in.max_questions() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("options.max_questions: must be 0 or more, got ", in.max_questions()));
+  }
+  DiagnoseOptions out;
+  out.max_patterns = in.max_patterns();
+  out.max_causes = in.max_causes();
+  out.max_actions = in.max_actions();
+  out.max_questions = in.has_max_questions() ? in.max_questions() : 5;
+  out.include_explanations = !in.omit_explanations();
+  out.why_not.assign(in.why_not().begin(), in.why_not().end());
+  return out;
 }
 
 Engine::Engine(std::shared_ptr<const RuleBase> rule_base) : rule_base_(std::move(rule_base)) {}

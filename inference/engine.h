@@ -35,8 +35,9 @@ struct DiagnoseOptions {
   std::vector<std::string> why_not;
 };
 
-// The wire form of the options (alignment.v1.DiagnoseOptions) as the engine takes them.
-DiagnoseOptions DiagnoseOptionsFromProto(const proto::DiagnoseOptions& options);
+// The wire form of the options (alignment.v1.DiagnoseOptions) as the engine takes them;
+// max_questions absent means 5. InvalidArgument naming the field for a negative limit.
+absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOptions& options);
 
 class Engine {
  public:

@@ -15,30 +15,6 @@
 namespace align::service {
 namespace {
 
-absl::Status CheckCount(absl::string_view field, int32_t value) {
-  if (value >= 0) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("options.", field, ": must be 0 (all) or more, got ", value));
-}
-
-absl::StatusOr<inference::DiagnoseOptions> ToEngineOptions(const proto::DiagnoseOptions& in) {
-  RETURN_IF_ERROR(CheckCount("max_patterns", in.max_patterns()));
-  RETURN_IF_ERROR(CheckCount("max_causes", in.max_causes()));
-  RETURN_IF_ERROR(CheckCount("max_actions", in.max_actions()));
-  if (in.has_max_questions() && in.max_questions() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "options.max_questions: must be 0 or more, got ", in.max_questions()));
-  }
-  inference::DiagnoseOptions out;
-  out.max_patterns = in.max_patterns();
-  out.max_causes = in.max_causes();
-  out.max_actions = in.max_actions();
-  out.max_questions = in.has_max_questions() ? in.max_questions() : 5;
-  out.include_explanations = !in.omit_explanations();
-  out.why_not.assign(in.why_not().begin(), in.why_not().end());
-  return out;
-}
-
 std::vector<inference::SourceFile> ToSourceFiles(
     const google::protobuf::RepeatedPtrField<proto::SourceFile>& files) {
   std::vector<inference::SourceFile> out;
@@ -66,7 +42,7 @@ grpc::ServerUnaryReactor* AdvisorService::Diagnose(grpc::CallbackServerContext* 
   std::shared_ptr<const ServingRuleBase> rules = holder_.Get();
   std::function<absl::Status(proto::Diagnosis&, CallNotes&)> work =
       [this, rules, request = *request](proto::Diagnosis& out, CallNotes& notes) -> absl::Status {
-    ASSIGN_OR_RETURN(inference::DiagnoseOptions options, ToEngineOptions(request.options()));
+    ASSIGN_OR_RETURN(inference::DiagnoseOptions options, inference::DiagnoseOptionsFromProto(request.options()));
     ASSIGN_OR_RETURN(out, rules->engine.Diagnose(request.assessment(), options));
     out.set_decision_id(NewDecisionId());
     notes.decision_id = out.decision_id();
