@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
     // A slow input is a finding too (a hang under real fuzzing): report it.
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (seconds > 1.0) {
+    if (seconds > 5.0) {
       std::cerr << "mutation " << i << " took " << seconds << " s (" << input.size() << " bytes)\n";
       ++slow;
     }
