@@ -21,7 +21,7 @@ BASE_PACKAGES=(
   protobuf-compiler      # protoc: generates the message classes from proto/
   libabsl-dev            # Abseil: Status/StatusOr, strings, flags, containers
   libboost-graph-dev     # Boost.Graph: the dependency model (topological order, cycles)
-  libyaml-cpp-dev        # yaml-cpp: reads assessment and rule files (YAML, and JSON as YAML)
+  libyaml-cpp-dev        # yaml-cpp: reads assessments and scenario files (YAML, and JSON as YAML)
   libssl-dev             # OpenSSL libcrypto: SHA-256 digest of the rule base
   libgtest-dev           # GoogleTest: the unit and integration test suites in tests/
   libgmock-dev           # GoogleMock: matchers used by the test suites
