@@ -517,3 +517,31 @@ rule gk: when known(g) then cause.k cf 0.5
 
 }  // namespace
 }  // namespace align::inference
+
+namespace align::inference {
+namespace {
+
+// A condition that holds, but only with a low-confidence observation, is not "failing": the
+// rule did not fire because its premise is too weak, and the trace says so.
+TEST_F(ExplanationTest, WeakButTrueConditionIsReportedAsTooWeakNotFailing) {
+  proto::Assessment assessment = Assessment(R"pb(
+    observations { key: "work.unplanned" value { number: 80 confidence: 0.1 } }
+    observations { key: "staff.utilisation" value { number: 90 } }
+  )pb");
+  proto::Explanation explanation = Explain(assessment, "cause.overwork");
+  const proto::RuleTrace* unplanned = nullptr;
+  for (const auto& rule : explanation.rules()) {
+    if (rule.rule_id() == "overwork.unplanned") unplanned = &rule;
+  }
+  ASSERT_NE(unplanned, nullptr);
+  EXPECT_EQ(unplanned->outcome(), proto::RULE_FAILED);
+  EXPECT_EQ(unplanned->first_failing(), -1);
+  EXPECT_EQ(unplanned->conditions(0).outcome(), proto::CONDITION_TRUE);
+  EXPECT_DOUBLE_EQ(unplanned->conditions(0).degree(), 0.1);
+  EXPECT_THAT(explanation.text(),
+              HasSubstr("- rule overwork.unplanned did not fire: its premise is only 0.1 (needs "
+                        "more than 0.2)."));
+}
+
+}  // namespace
+}  // namespace align::inference

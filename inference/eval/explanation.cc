@@ -66,10 +66,11 @@ std::pair<int, int> Blame(absl::Span<const Op> plan, const std::vector<Interval>
   return Blame(plan, values, operands.front(), polarity);
 }
 
-// True or false once it is decided either way, even if unknowns could still move its degree.
+// Whether the condition holds (a positive degree, however weak) or not, once that is decided
+// either way, even if unknowns could still move its degree.
 proto::ConditionOutcome OutcomeOf(const Interval& v) {
-  if (v.lo > kFiringThreshold) return proto::CONDITION_TRUE;
-  if (v.hi <= kFiringThreshold) return proto::CONDITION_FALSE;
+  if (v.lo > 0) return proto::CONDITION_TRUE;
+  if (v.hi <= 0) return proto::CONDITION_FALSE;
   return proto::CONDITION_UNKNOWN;
 }
 
@@ -265,6 +266,11 @@ proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluati
   auto [blamed, polarity] = state.status == RuleStatus::kFired
                                 ? std::pair<int, int>{-1, 0}
                                 : Blame(plan, values, static_cast<int>(plan.size()) - 1, +1);
+  // A leaf that holds, only too weakly (a low-confidence observation, a gentle ramp), is not a
+  // failing condition: the sentence then says the premise is too weak instead.
+  if (blamed >= 0 && values[blamed].lo == values[blamed].hi && polarity * values[blamed].lo > 0) {
+    blamed = -1;
+  }
   trace.set_first_failing(blamed >= 0 ? plan[blamed].leaf : -1);
   trace.set_first_failing_negated(blamed >= 0 && polarity < 0);
   if (state.status != RuleStatus::kFired) {
