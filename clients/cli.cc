@@ -26,6 +26,7 @@
 #include "inference/lint/linter.h"
 #include "inference/rulebase/compiler.h"
 #include "inference/rulebase/loader.h"
+#include "inference/util/format.h"
 #include "inference/util/suggest.h"
 
 namespace align::clients {
@@ -377,11 +378,11 @@ int Lint(const CommandLine* line, std::ostream& out, std::ostream& err) {
     std::vector<std::string> items;
     for (const inference::Diagnostic& d : diagnostics.Sorted()) {
       items.push_back(absl::StrCat(
-          "{\"file\": ", JsonString(d.location.file), ", \"line\": ", d.location.line,
+          "{\"file\": ", inference::JsonQuote(d.location.file), ", \"line\": ", d.location.line,
           ", \"column\": ", d.location.column, ", \"severity\": \"",
           d.severity == inference::Severity::kError ? "error" : "warning",
-          "\", \"check\": ", JsonString(d.check), ", \"message\": ", JsonString(d.message),
-          ", \"hint\": ", JsonString(d.hint), "}"));
+          "\", \"check\": ", inference::JsonQuote(d.check), ", \"message\": ", inference::JsonQuote(d.message),
+          ", \"hint\": ", inference::JsonQuote(d.hint), "}"));
     }
     out << "{\"errors\": " << diagnostics.error_count()
         << ", \"warnings\": " << diagnostics.warning_count() << ", \"diagnostics\": ["

@@ -19,9 +19,6 @@ std::string RenderDiagnosisText(const proto::Diagnosis& diagnosis);
 // conclusions by kind, and rules.
 std::string RenderRuleBaseText(const proto::RuleBaseInfo& info);
 
-// `text` as a JSON string literal, quotes included.
-std::string JsonString(absl::string_view text);
-
 // Any message as protobuf JSON (the canonical mapping), indented, ending with a newline.
 std::string RenderJson(const google::protobuf::Message& message);
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "clients/report.h"
+#include "inference/util/format.h"
 #include "clients/cli.h"
 #include "inference/engine.h"
 #include "inference/rulebase/loader.h"
@@ -57,12 +58,12 @@ std::string Indent(const std::string& text, absl::string_view prefix) {
 
 std::string JsonList(const std::vector<std::string>& items) {
   std::vector<std::string> quoted;
-  for (const std::string& item : items) quoted.push_back(JsonString(item));
+  for (const std::string& item : items) quoted.push_back(inference::JsonQuote(item));
   return absl::StrCat("[", absl::StrJoin(quoted, ", "), "]");
 }
 
 std::string JsonLocation(const SourceLocation& at) {
-  return absl::StrCat("\"file\": ", JsonString(at.file), ", \"line\": ", at.line,
+  return absl::StrCat("\"file\": ", inference::JsonQuote(at.file), ", \"line\": ", at.line,
                       ", \"column\": ", at.column);
 }
 
@@ -115,30 +116,30 @@ void PrintJson(const Report& report, const ScenarioCoverage& coverage,
     std::vector<std::string> failures;
     for (const inference::ScenarioFailure& failure : result.failures) {
       failures.push_back(absl::StrCat("{", JsonLocation(failure.location),
-                                      ", \"message\": ", JsonString(failure.message),
-                                      ", \"explanation\": ", JsonString(failure.explanation),
+                                      ", \"message\": ", inference::JsonQuote(failure.message),
+                                      ", \"explanation\": ", inference::JsonQuote(failure.explanation),
                                       "}"));
     }
     scenarios.push_back(absl::StrCat(
-        "{\"name\": ", JsonString(result.name), ", ", JsonLocation(result.location),
+        "{\"name\": ", inference::JsonQuote(result.name), ", ", JsonLocation(result.location),
         ", \"passed\": ", result.passed() ? "true" : "false", ", \"failures\": [",
         absl::StrJoin(failures, ", "), "]}"));
   }
   std::vector<std::string> errors;
   for (const FileError& error : report.errors) {
-    errors.push_back(absl::StrCat("{\"file\": ", JsonString(error.file),
-                                  ", \"message\": ", JsonString(error.message), "}"));
+    errors.push_back(absl::StrCat("{\"file\": ", inference::JsonQuote(error.file),
+                                  ", \"message\": ", inference::JsonQuote(error.message), "}"));
   }
   std::vector<std::string> never_true, never_false;
   for (const inference::ConditionCoverage& c : coverage.conditions()) {
     const std::string item =
-        absl::StrCat("{\"rule\": ", JsonString(rules.rules()[c.rule].id),
-                     ", \"condition\": ", JsonString(c.text), "}");
+        absl::StrCat("{\"rule\": ", inference::JsonQuote(rules.rules()[c.rule].id),
+                     ", \"condition\": ", inference::JsonQuote(c.text), "}");
     if (!c.seen_true) never_true.push_back(item);
     if (!c.seen_false) never_false.push_back(item);
   }
-  out << "{\"rule_base\": " << JsonString(rules.id()) << ", \"version\": "
-      << JsonString(rules.version()) << ",\n \"scenarios\": ["
+  out << "{\"rule_base\": " << inference::JsonQuote(rules.id()) << ", \"version\": "
+      << inference::JsonQuote(rules.version()) << ",\n \"scenarios\": ["
       << (scenarios.empty() ? "" : "\n  ") << absl::StrJoin(scenarios, ",\n  ") << "],\n"
       << " \"errors\": [" << absl::StrJoin(errors, ", ") << "],\n"
       << " \"summary\": {\"scenarios\": " << report.results.size()

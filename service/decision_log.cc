@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "inference/util/digest.h"
 #include "service/logging.h"
+#include "inference/util/format.h"
 
 namespace align::service {
 namespace {
@@ -24,7 +25,7 @@ constexpr int kTopEntries = 3;
 std::string TopConclusions(const google::protobuf::RepeatedPtrField<proto::Conclusion>& list) {
   std::string out = "[";
   for (int i = 0; i < list.size() && i < kTopEntries; ++i) {
-    absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":", JsonQuote(list[i].id()),
+    absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":", inference::JsonQuote(list[i].id()),
                     ",\"certainty\":", list[i].certainty(), "}");
   }
   out += "]";
@@ -60,11 +61,11 @@ std::string DecisionRecord(const proto::Diagnosis& diagnosis, absl::string_view 
                            absl::Time time) {
   const proto::RuleBaseRef& rules = diagnosis.rule_base();
   return absl::StrCat(
-      "{\"decision_id\":", JsonQuote(diagnosis.decision_id()),
-      ",\"time\":", JsonQuote(Rfc3339Utc(time)),
-      ",\"input_digest\":", JsonQuote(input_digest),
-      ",\"rule_base\":{\"id\":", JsonQuote(rules.id()), ",\"version\":", JsonQuote(rules.version()),
-      ",\"digest\":", JsonQuote(rules.digest()), "}",
+      "{\"decision_id\":", inference::JsonQuote(diagnosis.decision_id()),
+      ",\"time\":", inference::JsonQuote(Rfc3339Utc(time)),
+      ",\"input_digest\":", inference::JsonQuote(input_digest),
+      ",\"rule_base\":{\"id\":", inference::JsonQuote(rules.id()), ",\"version\":", inference::JsonQuote(rules.version()),
+      ",\"digest\":", inference::JsonQuote(rules.digest()), "}",
       ",\"causes\":", TopConclusions(diagnosis.causes()),
       ",\"actions\":", TopConclusions(diagnosis.actions()), "}");
 }

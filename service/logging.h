@@ -22,9 +22,6 @@ LogSink StderrLogSink();
 // RFC 3339 in UTC with microseconds: "2026-11-27T09:30:00.123456Z".
 std::string Rfc3339Utc(absl::Time time);
 
-// `text` as a JSON string literal, quotes included.
-std::string JsonQuote(absl::string_view text);
-
 // One finished RPC.
 struct RequestLogEntry {
   absl::Time time;

@@ -37,6 +37,7 @@
 #include "inference/rulebase/compiler.h"
 #include "inference/rulebase/describe.h"
 #include "inference/rulebase/loader.h"
+#include "inference/util/format.h"
 #include "service/advisor_service.h"
 #include "service/auth.h"
 #include "service/decision_log.h"
@@ -1073,8 +1074,9 @@ TEST(AdminAuth, ConstantTimeEqualsComparesWholeStrings) {
 }
 
 TEST(Logging, JsonQuoteEscapesWhatJsonNeeds) {
+  using inference::JsonQuote;
   EXPECT_EQ(JsonQuote("plain"), "\"plain\"");
-  EXPECT_EQ(JsonQuote("a\"b\\c\nd\te\x01"), "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
+  EXPECT_EQ(JsonQuote("a\"b\\c\nd\te\x01\r"), "\"a\\\"b\\\\c\\nd\\te\\u0001\\r\"");
   EXPECT_EQ(JsonQuote("naïve"), "\"naïve\"");
 }
 

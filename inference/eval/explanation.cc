@@ -17,18 +17,6 @@ namespace {
 
 std::string Certainty(double value) { return FormatNumber(std::round(value * 100) / 100); }
 
-// Op indices of the direct operands of the logic op at `index`, in source order.
-std::vector<int> Operands(absl::Span<const Op> plan, int index) {
-  std::vector<int> operands;
-  int end = index - 1;
-  int count = plan[index].code == OpCode::kNot ? 1 : plan[index].arity;
-  for (int k = 0; k < count; ++k) {
-    operands.push_back(end);
-    end -= plan[end].subtree;
-  }
-  std::reverse(operands.begin(), operands.end());
-  return operands;
-}
 
 // Whether a value with this polarity surely meets the firing threshold (polarity -1 asks for
 // the negation to fire, as under a 'not').
@@ -47,7 +35,7 @@ std::pair<int, int> Blame(absl::Span<const Op> plan, const std::vector<Interval>
   const Op& op = plan[index];
   if (op.leaf >= 0) return {index, polarity};
   if (op.code == OpCode::kNot) return Blame(plan, values, index - 1, -polarity);
-  std::vector<int> operands = Operands(plan, index);
+  std::vector<int> operands = OperandsOf(plan, index);
   const bool needs_all = (op.code == OpCode::kAnd) == (polarity > 0);
   if (needs_all) {
     // A definite failure explains more than an unknown: knowing the unknown would not help.

@@ -98,25 +98,13 @@ class Linter {
     diagnostics_.Warning(node.location, check, std::move(message), std::move(hint));
   }
 
-  // Op indices of the operands of the logic op at `index`, in source order.
-  static std::vector<int> Operands(absl::Span<const Op> plan, int index) {
-    std::vector<int> operands;
-    int end = index - 1;
-    int count = plan[index].code == OpCode::kNot ? 1 : plan[index].arity;
-    for (int k = 0; k < count; ++k) {
-      operands.push_back(end);
-      end -= plan[end].subtree;
-    }
-    std::reverse(operands.begin(), operands.end());
-    return operands;
-  }
 
   // A text for the op's subtree that ignores operand order and spacing.
   std::string Canonical(const Rule& rule, absl::Span<const Op> plan, int index) const {
     const Op& op = plan[index];
     if (op.leaf >= 0) return rule.leaves[op.leaf].text;
     std::vector<std::string> parts;
-    for (int operand : Operands(plan, index)) parts.push_back(Canonical(rule, plan, operand));
+    for (int operand : OperandsOf(plan, index)) parts.push_back(Canonical(rule, plan, operand));
     if (op.code == OpCode::kNot) return absl::StrCat("not(", parts[0], ")");
     std::sort(parts.begin(), parts.end());
     return absl::StrCat(op.code == OpCode::kAnd ? "and(" : "or(", absl::StrJoin(parts, ","), ")");
@@ -128,7 +116,7 @@ class Linter {
     int root = static_cast<int>(plan.size()) - 1;
     std::set<std::string> conjuncts;
     if (plan[root].code == OpCode::kAnd) {
-      for (int operand : Operands(plan, root)) conjuncts.insert(Canonical(rule, plan, operand));
+      for (int operand : OperandsOf(plan, root)) conjuncts.insert(Canonical(rule, plan, operand));
     } else {
       conjuncts.insert(Canonical(rule, plan, root));
     }
@@ -149,7 +137,7 @@ class Linter {
     absl::Span<const Op> plan = rules_.Plan(rule);
     int root = static_cast<int>(plan.size()) - 1;
     std::vector<int> conjuncts =
-        plan[root].code == OpCode::kAnd ? Operands(plan, root) : std::vector<int>{root};
+        plan[root].code == OpCode::kAnd ? OperandsOf(plan, root) : std::vector<int>{root};
     std::map<int, Range> accepted;
     std::map<int, std::vector<std::string>> texts;
     for (int c : conjuncts) {

@@ -16,6 +16,18 @@ absl::string_view KindName(NodeKind kind) {
   return "?";
 }
 
+std::vector<int> OperandsOf(absl::Span<const Op> plan, int index) {
+  std::vector<int> operands;
+  int end = index - 1;
+  int count = plan[index].code == OpCode::kNot ? 1 : plan[index].arity;
+  for (int k = 0; k < count; ++k) {
+    operands.push_back(end);
+    end -= plan[end].subtree;
+  }
+  std::reverse(operands.begin(), operands.end());
+  return operands;
+}
+
 std::optional<int> RuleBase::FindNode(absl::string_view id) const {
   auto it = node_index_.find(id);
   if (it == node_index_.end()) return std::nullopt;

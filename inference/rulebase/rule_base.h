@@ -79,6 +79,9 @@ struct Leaf {
   int node = -1;
 };
 
+// Op indices of the direct operands of the logic op at `index` of a plan, in source order.
+std::vector<int> OperandsOf(absl::Span<const Op> plan, int index);
+
 struct Rule {
   std::string id;
   SourceLocation location;

@@ -4,10 +4,15 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
+
 namespace align::inference {
 
 // At most six significant digits, no trailing zeros: 85, 0.7, 12.5, -0.35.
 std::string FormatNumber(double value);
+
+// `text` as a JSON string literal, quotes included; UTF-8 passes through unchanged.
+std::string JsonQuote(absl::string_view text);
 
 }  // namespace align::inference
 
