@@ -7,7 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include <google/protobuf/util/json_util.h>
+
 #include "clients/cli.h"
+#include "inference/util/proto_alias.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -173,7 +176,13 @@ TEST(AlignctlDiagnose, JsonIsTheProtobufMapping) {
   ASSERT_EQ(run.code, kExitOk) << run.err;
   EXPECT_THAT(run.out, HasSubstr("\"organisation\": \"Granite Bank\""));
   EXPECT_THAT(run.out, HasSubstr("\"region\": \"REGION_UNRECOGNISED_DEMAND\""));
-  EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n') > 10, true);
+  // It reads back as the same message, and --max-causes kept exactly the top cause.
+  proto::Diagnosis parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(run.out, &parsed).ok());
+  EXPECT_EQ(parsed.organisation(), "Granite Bank");
+  EXPECT_EQ(parsed.rule_base().id(), "alignment.standard");
+  ASSERT_EQ(parsed.causes_size(), 1);
+  EXPECT_EQ(parsed.causes(0).id(), "cause.unclear_strategy.process");
 }
 
 TEST(AlignctlDiagnose, WhyNotExplainsAMissingCause) {

@@ -195,7 +195,7 @@ TEST(ExamplesExpert, SparseAssessmentIsTentativeAndAsksQuestions) {
   EXPECT_EQ(d.causes(0).id(), "cause.it_not_strategic");
   EXPECT_LT(d.causes(0).certainty(), 0.5);
   EXPECT_EQ(d.open_questions_size(), 5);
-  EXPECT_GE(d.would_fire_size(), 10);
+  EXPECT_EQ(d.would_fire_size(), 125);
 }
 
 TEST(ExamplesExpert, RetailBankShowsWatermelonServiceLevels) {

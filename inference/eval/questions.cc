@@ -10,26 +10,13 @@
 namespace align::inference {
 namespace {
 
-// Values worth trying for a number indicator: each threshold the rules compare it with, and
-// a little either side, clamped to the declared range.
+// Values worth trying for a number indicator, from the thresholds the rules compare it with
+// (precomputed with the rule base), clamped to the declared range.
 std::vector<double> NumberCandidates(const RuleBase& rule_base, int node) {
   const NodeInfo& info = rule_base.node(node);
-  std::vector<double> thresholds;
-  for (const Rule& rule : rule_base.rules()) {
-    if (!std::binary_search(rule.reads.begin(), rule.reads.end(), node)) continue;
-    for (const Op& op : rule_base.Plan(rule)) {
-      if (op.node != node) continue;
-      if (op.code == OpCode::kCompare) thresholds.push_back(op.a);
-      if (op.code == OpCode::kBetween || op.code == OpCode::kRamp) {
-        thresholds.push_back(op.a);
-        thresholds.push_back(op.b);
-      }
-    }
-  }
+  const std::vector<double>& thresholds = rule_base.Thresholds(node);
   // Comparisons change only at a threshold: try each threshold, one value inside every gap
   // between them, and one beyond each end (ramps also vary between their ends: midpoints).
-  std::sort(thresholds.begin(), thresholds.end());
-  thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
   std::vector<double> candidates;
   for (size_t i = 0; i < thresholds.size(); ++i) {
     candidates.push_back(thresholds[i]);

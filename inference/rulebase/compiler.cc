@@ -644,6 +644,18 @@ class RuleBaseCompiler {
     base.to_causes_.assign(n, {});
     base.causes_of_.assign(n, {});
     base.indicators_behind_.assign(n, {});
+    base.thresholds_.assign(n, {});
+    for (const Op& op : base.ops_) {
+      if (op.code == OpCode::kCompare) base.thresholds_[op.node].push_back(op.a);
+      if (op.code == OpCode::kBetween || op.code == OpCode::kRamp) {
+        base.thresholds_[op.node].push_back(op.a);
+        base.thresholds_[op.node].push_back(op.b);
+      }
+    }
+    for (std::vector<double>& values : base.thresholds_) {
+      std::sort(values.begin(), values.end());
+      values.erase(std::unique(values.begin(), values.end()), values.end());
+    }
     // Which nodes can reach a cause (causes included).
     std::vector<char> leads_to_cause(n, 0);
     for (auto it = base.evaluation_order_.rbegin(); it != base.evaluation_order_.rend(); ++it) {

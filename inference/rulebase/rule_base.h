@@ -128,6 +128,9 @@ class RuleBase {
   // conclusions. Precomputed so that ranking questions does no graph search per diagnosis.
   const std::vector<int>& ToCauses(int indicator) const { return to_causes_[indicator]; }
   const std::vector<int>& CausesOf(int indicator) const { return causes_of_[indicator]; }
+  // For each number indicator: every value the rules compare it with (thresholds, between and
+  // ramp ends), sorted and distinct. Empty for other nodes.
+  const std::vector<double>& Thresholds(int indicator) const { return thresholds_[indicator]; }
   // For each conclusion: the indicators it depends on, sorted. Empty for indicators.
   const std::vector<int>& IndicatorsBehind(int conclusion) const {
     return indicators_behind_[conclusion];
@@ -151,6 +154,7 @@ class RuleBase {
   std::vector<int> portfolio_nodes_;
   ObservationSchema schema_;
   std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_;
+  std::vector<std::vector<double>> thresholds_;
 };
 
 }  // namespace align::inference
