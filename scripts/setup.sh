@@ -26,6 +26,7 @@ BASE_PACKAGES=(
   libgtest-dev           # GoogleTest: the unit and integration test suites in tests/
   libgmock-dev           # GoogleMock: matchers used by the test suites
   libbenchmark-dev       # Google Benchmark: the benchmarks in bench/
+  libclips-dev           # CLIPS 6.30 (static libclips.a): the peer engine bench/ measures against
   graphviz               # dot: renders rule and dependency graphs to pictures
   openssl                # openssl CLI: makes test certificates
 )
