@@ -35,6 +35,7 @@ namespace {
 constexpr char kUsage[] = R"(usage:
   alignctl [ENGINE] diagnose ASSESSMENT [--format text|json] [--why-not ID[,ID…]]
                     [--max-patterns N] [--max-causes N] [--max-actions N] [--questions N]
+                    [--would-fire N]
   alignctl [ENGINE] explain ASSESSMENT NODE[,NODE…] [--format text|json]
   alignctl [ENGINE] rules info [--format text|json]
   alignctl [ENGINE] rules graph [--focus NODE] [--format dot|svg|json]
@@ -62,7 +63,7 @@ struct CommandLine {
 const std::set<std::string> kValuedFlags = {
     "rules",      "server",      "tls-ca",    "tls-cert",    "tls-key",
     "token-file", "format",      "why-not",   "max-causes",  "max-actions",
-    "max-patterns", "questions", "focus", "coverage-threshold", "scenarios"};
+    "max-patterns", "questions", "would-fire", "focus", "coverage-threshold", "scenarios"};
 const std::set<std::string> kSwitches = {"local", "werror"};
 
 std::optional<CommandLine> Parse(const std::vector<std::string>& args, std::ostream& err) {
@@ -237,13 +238,17 @@ int Diagnose(const CommandLine& line, Backend& backend, std::ostream& out, std::
   auto max_actions = IntFlag(line, "max-actions", 0, err);
   auto max_patterns = IntFlag(line, "max-patterns", 0, err);
   auto questions = IntFlag(line, "questions", 5, err);
-  if (!format || !max_causes || !max_actions || !max_patterns || !questions) return kExitUsage;
+  auto would_fire = IntFlag(line, "would-fire", -1, err);
+  if (!format || !max_causes || !max_actions || !max_patterns || !questions || !would_fire) {
+    return kExitUsage;
+  }
   proto::DiagnoseRequest request;
   proto::DiagnoseOptions& options = *request.mutable_options();
   options.set_max_causes(*max_causes);
   options.set_max_actions(*max_actions);
   options.set_max_patterns(*max_patterns);
   options.set_max_questions(*questions);
+  if (line.values.count("would-fire") != 0) options.set_max_would_fire(*would_fire);
   if (auto it = line.values.find("why-not"); it != line.values.end()) {
     for (absl::string_view id : absl::StrSplit(it->second, ',', absl::SkipEmpty())) {
       options.add_why_not(std::string(id));

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "inference/eval/certainty.h"
+#include "inference/eval/evaluation_pool.h"
 #include "inference/eval/evaluator.h"
 #include "inference/eval/explanation.h"
 #include "inference/eval/questions.h"
@@ -30,14 +31,15 @@ absl::StatusOr<int> ResolveNode(const RuleBase& rule_base, absl::string_view id)
 // Runs the rules; the portfolio analysis goes along since the diagnosis reports it.
 struct Run {
   PortfolioAnalysis portfolio;
-  Evaluation evaluation;
+  EvaluationPool::Lease evaluation;
 };
 
-absl::StatusOr<Run> Evaluate(const RuleBase& rule_base, const proto::Assessment& assessment) {
+absl::StatusOr<Run> Evaluate(const RuleBase& rule_base, EvaluationPool& pool,
+                             const proto::Assessment& assessment) {
   RETURN_IF_ERROR(ValidateAssessment(assessment, rule_base.schema()));
-  Run run{AnalysePortfolio(assessment), Evaluation(rule_base)};
-  LoadFacts(rule_base, assessment, run.portfolio, run.evaluation);
-  EvaluateAll(rule_base, run.evaluation);
+  Run run{AnalysePortfolio(assessment), pool.Acquire()};
+  LoadFacts(rule_base, assessment, run.portfolio, *run.evaluation);
+  EvaluateChanged(rule_base, *run.evaluation);
   return run;
 }
 
@@ -57,30 +59,44 @@ absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOp
     return absl::InvalidArgumentError(
         absl::StrCat("options.max_questions: must be 0 or more, got ", in.max_questions()));
   }
+  if (in.has_max_would_fire() && in.max_would_fire() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("options.max_would_fire: must be 0 or more, got ", in.max_would_fire()));
+  }
   DiagnoseOptions out;
   out.max_patterns = in.max_patterns();
   out.max_causes = in.max_causes();
   out.max_actions = in.max_actions();
   out.max_questions = in.has_max_questions() ? in.max_questions() : 5;
+  out.max_would_fire = in.has_max_would_fire() ? in.max_would_fire() : -1;
   out.include_explanations = !in.omit_explanations();
   out.why_not.assign(in.why_not().begin(), in.why_not().end());
   return out;
 }
 
-Engine::Engine(std::shared_ptr<const RuleBase> rule_base) : rule_base_(std::move(rule_base)) {}
+Engine::Engine(std::shared_ptr<const RuleBase> rule_base)
+    : rule_base_(std::move(rule_base)), pool_(std::make_shared<EvaluationPool>(*rule_base_)) {}
 
 absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& assessment,
                                                   const DiagnoseOptions& options) const {
+  proto::Diagnosis diagnosis;
+  RETURN_IF_ERROR(DiagnoseInto(assessment, options, &diagnosis));
+  return diagnosis;
+}
+
+absl::Status Engine::DiagnoseInto(const proto::Assessment& assessment,
+                                  const DiagnoseOptions& options, proto::Diagnosis* out) const {
   const RuleBase& rules = *rule_base_;
   std::vector<int> why_not_nodes;
   for (const std::string& id : options.why_not) {
     ASSIGN_OR_RETURN(int node, ResolveNode(rules, id));
     why_not_nodes.push_back(node);
   }
-  ASSIGN_OR_RETURN(Run run, Evaluate(rules, assessment));
-  const Evaluation& evaluation = run.evaluation;
+  ASSIGN_OR_RETURN(Run run, Evaluate(rules, *pool_, assessment));
+  Evaluation& evaluation = *run.evaluation;
 
-  proto::Diagnosis diagnosis;
+  out->Clear();
+  proto::Diagnosis& diagnosis = *out;
   diagnosis.mutable_rule_base()->set_id(rules.id());
   diagnosis.mutable_rule_base()->set_version(rules.version());
   diagnosis.mutable_rule_base()->set_digest(rules.digest());
@@ -89,10 +105,16 @@ absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& asses
   *diagnosis.mutable_portfolio() = std::move(run.portfolio.summary);
 
   // Concluded nodes per kind, most certain first, ties by id (nodes are indexed by id).
+  // Only what the facts reached can differ from the baseline's conclusions.
   std::vector<int> concluded;
-  for (int node : rules.evaluation_order()) {
+  for (int node : evaluation.evaluated) {
     if (evaluation.certainty[node] > kFiringThreshold) concluded.push_back(node);
+    evaluation.mark[node] = 1;
   }
+  for (int node : pool_->baseline_concluded()) {
+    if (evaluation.mark[node] == 0) concluded.push_back(node);
+  }
+  for (int node : evaluation.evaluated) evaluation.mark[node] = 0;
   std::stable_sort(concluded.begin(), concluded.end(), [&](int a, int b) {
     if (evaluation.certainty[a] != evaluation.certainty[b]) {
       return evaluation.certainty[a] > evaluation.certainty[b];
@@ -120,11 +142,13 @@ absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& asses
     c->set_source(info.source);
     c->set_certainty(std::round(evaluation.certainty[node] * 1e4) / 1e4);
     if (options.include_explanations) {
-      *c->mutable_explanation() = ExplainNode(rules, evaluation, node, /*all_rules=*/false);
+      ExplainNode(rules, evaluation, node, /*all_rules=*/false, c->mutable_explanation());
     }
   }
 
-  for (size_t r = 0; r < rules.rules().size(); ++r) {
+  const size_t max_would_fire =
+      options.max_would_fire < 0 ? rules.rules().size() : static_cast<size_t>(options.max_would_fire);
+  for (size_t r = 0; r < rules.rules().size() && static_cast<size_t>(diagnosis.would_fire_size()) < max_would_fire; ++r) {
     if (evaluation.rules[r].status != RuleStatus::kBlocked) continue;
     std::vector<std::string> missing = MissingIndicators(rules, evaluation, static_cast<int>(r));
     if (missing.empty()) continue;
@@ -145,16 +169,16 @@ absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& asses
   }
   for (int node : why_not_nodes) {
     if (evaluation.certainty[node] > kFiringThreshold) continue;
-    *diagnosis.add_why_not() = ExplainNode(rules, evaluation, node, /*all_rules=*/true);
+    ExplainNode(rules, evaluation, node, /*all_rules=*/true, diagnosis.add_why_not());
   }
-  return diagnosis;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<proto::Explanation> Engine::Explain(const proto::Assessment& assessment,
                                                    absl::string_view node_id) const {
   ASSIGN_OR_RETURN(int node, ResolveNode(*rule_base_, node_id));
-  ASSIGN_OR_RETURN(Run run, Evaluate(*rule_base_, assessment));
-  return ExplainNode(*rule_base_, run.evaluation, node, /*all_rules=*/true);
+  ASSIGN_OR_RETURN(Run run, Evaluate(*rule_base_, *pool_, assessment));
+  return ExplainNode(*rule_base_, *run.evaluation, node, /*all_rules=*/true);
 }
 
 }  // namespace align::inference

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "inference/eval/evaluation_pool.h"
 #include "inference/rulebase/rule_base.h"
 #include "alignment/v1/advisor.pb.h"
 #include "inference/util/proto_alias.h"
@@ -29,6 +30,9 @@ struct DiagnoseOptions {
   int max_causes = 0;
   int max_actions = 0;
   int max_questions = 5;
+  // Rules waiting for unknowns ("would fire if ..."), in rule id order; -1 lists every one.
+  // A large rule base with a sparse assessment has thousands: services usually want a few.
+  int max_would_fire = -1;
   // Attach the HOW explanation to every conclusion.
   bool include_explanations = true;
   // Nodes to explain WHY NOT if they were not concluded.
@@ -51,6 +55,10 @@ class Engine {
   // when a `why_not` id is not declared.
   absl::StatusOr<proto::Diagnosis> Diagnose(const proto::Assessment& assessment,
                                             const DiagnoseOptions& options = {}) const;
+  // The same, written into `out` (cleared first). With `out` on a protobuf arena, as the
+  // server's response messages are, building the answer costs far fewer allocations.
+  absl::Status DiagnoseInto(const proto::Assessment& assessment, const DiagnoseOptions& options,
+                            proto::Diagnosis* out) const;
 
   // HOW `node_id` was concluded, or WHY NOT, listing every rule that could conclude it.
   // NotFound (with suggestions) for an id the rule base does not declare; InvalidArgument for
@@ -60,6 +68,8 @@ class Engine {
 
  private:
   std::shared_ptr<const RuleBase> rule_base_;
+  // Evaluations to reuse, starting from the baseline; shared by copies of this engine.
+  std::shared_ptr<EvaluationPool> pool_;
 };
 
 }  // namespace align::inference

@@ -1,6 +1,7 @@
 #include "inference/eval/evaluator.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "inference/eval/certainty.h"
 
@@ -71,9 +72,9 @@ Interval EvaluateLeaf(const Op& op, const Evaluation& evaluation, bool possible)
   }
 }
 
-// Applies one op to the value stack.
-void Step(const Op& op, const Evaluation& evaluation, bool possible,
-          std::vector<Interval>& stack) {
+// Applies one op to the value stack (a std::vector or an absl::InlinedVector).
+template <typename Stack>
+void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stack) {
   switch (op.code) {
     case OpCode::kNot: {
       Interval& top = stack.back();
@@ -164,7 +165,8 @@ Evaluation::Evaluation(const RuleBase& rule_base)
     : facts(rule_base.nodes().size()),
       certainty(rule_base.nodes().size(), 0.0),
       range(rule_base.nodes().size()),
-      rules(rule_base.rules().size()) {
+      rules(rule_base.rules().size()),
+      mark(rule_base.nodes().size(), 0) {
   stack.reserve(64);
 }
 
@@ -175,6 +177,7 @@ void LoadFacts(const RuleBase& rule_base, const proto::Assessment& assessment,
     if (!node) continue;
     const NodeInfo& info = rule_base.node(*node);
     Fact& fact = evaluation.facts[*node];
+    evaluation.written_facts.push_back(*node);
     switch (observation.value_case()) {
       case proto::Observation::kNumber:
         fact.number = observation.number();
@@ -198,6 +201,7 @@ void LoadFacts(const RuleBase& rule_base, const proto::Assessment& assessment,
   const std::vector<int>& nodes = rule_base.portfolio_nodes();
   for (size_t i = 0; i < nodes.size() && i < portfolio.figures.size(); ++i) {
     Fact& fact = evaluation.facts[nodes[i]];
+    evaluation.written_facts.push_back(nodes[i]);
     fact.known = portfolio.figures[i].has_value();
     fact.number = portfolio.figures[i].value_or(0);
     fact.confidence = 1;
@@ -206,6 +210,49 @@ void LoadFacts(const RuleBase& rule_base, const proto::Assessment& assessment,
 
 void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation) {
   EvaluateNodes(rule_base, rule_base.evaluation_order(), evaluation);
+}
+
+namespace {
+
+void Enqueue(const RuleBase& rule_base, int node, Evaluation& evaluation) {
+  if (evaluation.mark[node] != 0) return;
+  evaluation.mark[node] = 1;
+  evaluation.queue.push_back(rule_base.evaluation_rank()[node]);
+  std::push_heap(evaluation.queue.begin(), evaluation.queue.end(), std::greater<int>());
+}
+
+}  // namespace
+
+void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
+  for (int fact : evaluation.written_facts) {
+    for (int reader : rule_base.ReaderConclusions(fact)) Enqueue(rule_base, reader, evaluation);
+  }
+  // Lowest rank first: everything a conclusion reads is final before it is evaluated.
+  while (!evaluation.queue.empty()) {
+    std::pop_heap(evaluation.queue.begin(), evaluation.queue.end(), std::greater<int>());
+    const int node = rule_base.evaluation_order()[evaluation.queue.back()];
+    evaluation.queue.pop_back();
+    const double certainty = evaluation.certainty[node];
+    const Interval range = evaluation.range[node];
+    EvaluateNode(rule_base, node, evaluation);
+    evaluation.evaluated.push_back(node);
+    if (evaluation.certainty[node] != certainty || evaluation.range[node].lo != range.lo ||
+        evaluation.range[node].hi != range.hi) {
+      for (int reader : rule_base.ReaderConclusions(node)) Enqueue(rule_base, reader, evaluation);
+    }
+  }
+  for (int node : evaluation.evaluated) evaluation.mark[node] = 0;
+}
+
+void ResetTo(const RuleBase& rule_base, const Evaluation& baseline, Evaluation& evaluation) {
+  for (int fact : evaluation.written_facts) evaluation.facts[fact] = baseline.facts[fact];
+  for (int node : evaluation.evaluated) {
+    evaluation.certainty[node] = baseline.certainty[node];
+    evaluation.range[node] = baseline.range[node];
+    for (int rule : rule_base.node(node).rules) evaluation.rules[rule] = baseline.rules[rule];
+  }
+  evaluation.written_facts.clear();
+  evaluation.evaluated.clear();
 }
 
 void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
@@ -219,13 +266,19 @@ void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
 
 std::vector<Interval> TracePlan(const RuleBase& rule_base, const Rule& rule,
                                 const Evaluation& evaluation, bool possible) {
-  std::vector<Interval> values;
-  std::vector<Interval> stack;
+  PlanValues values;
+  TracePlan(rule_base, rule, evaluation, possible, values);
+  return std::vector<Interval>(values.begin(), values.end());
+}
+
+void TracePlan(const RuleBase& rule_base, const Rule& rule, const Evaluation& evaluation,
+               bool possible, PlanValues& values) {
+  values.clear();
+  PlanValues stack;
   for (const Op& op : rule_base.Plan(rule)) {
     Step(op, evaluation, possible, stack);
     values.push_back(stack.back());
   }
-  return values;
 }
 
 }  // namespace align::inference

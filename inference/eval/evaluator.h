@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/types/span.h"
 #include "inference/portfolio/portfolio.h"
 #include "inference/rulebase/rule_base.h"
@@ -56,6 +57,13 @@ struct Evaluation {
   std::vector<Interval> range;
   std::vector<RuleState> rules;
   std::vector<Interval> stack;    // scratch for premise evaluation
+
+  // What changed since the baseline, so that EvaluateChanged touches only what the facts reach
+  // and ResetTo undoes only that. `mark` is all zero between calls.
+  std::vector<int> written_facts;  // indicators LoadFacts set
+  std::vector<int> evaluated;      // conclusions EvaluateChanged re-evaluated
+  std::vector<uint8_t> mark;       // per node: scratch flag
+  std::vector<int> queue;          // scratch: a min-heap of evaluation ranks
 };
 
 // Sets the facts from a validated assessment (see ValidateAssessment) and its portfolio
@@ -65,6 +73,15 @@ void LoadFacts(const RuleBase& rule_base, const proto::Assessment& assessment,
 
 // Evaluates every conclusion.
 void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation);
+
+// Brings every conclusion up to date after LoadFacts on an evaluation that held the baseline
+// (the evaluation of no facts at all, see EvaluationPool): only the conclusions downstream of a
+// written fact whose inputs actually changed are re-evaluated, so the cost follows what the
+// assessment reaches, not the size of the rule base. The result equals EvaluateAll's.
+void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation);
+
+// Undoes LoadFacts and EvaluateChanged: `evaluation` equals `baseline` again.
+void ResetTo(const RuleBase& rule_base, const Evaluation& baseline, Evaluation& evaluation);
 
 // Re-evaluates only `nodes` (conclusions, in evaluation order), e.g. the downstream part of
 // the graph after one fact changed.
@@ -81,6 +98,10 @@ void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluati
 // With `possible`, conclusions are read at their possible range rather than their certainty.
 std::vector<Interval> TracePlan(const RuleBase& rule_base, const Rule& rule,
                                 const Evaluation& evaluation, bool possible);
+// The same without allocating for plans of up to 16 ops, which is nearly every rule.
+using PlanValues = absl::InlinedVector<Interval, 16>;
+void TracePlan(const RuleBase& rule_base, const Rule& rule, const Evaluation& evaluation,
+               bool possible, PlanValues& values);
 
 }  // namespace align::inference
 

@@ -15,7 +15,7 @@
 namespace align::inference {
 namespace {
 
-std::string Certainty(double value) { return FormatNumber(std::round(value * 100) / 100); }
+std::string Certainty(double value) { return FormatHundredths(value); }
 
 
 // Whether a value with this polarity surely meets the firing threshold (polarity -1 asks for
@@ -29,7 +29,7 @@ bool CannotSatisfy(const Interval& v, int polarity) {
 
 // The leaf op most responsible for op `index` not meeting the threshold with `polarity`, and
 // the polarity the leaf is needed with; {-1, 0} when the op meets it.
-std::pair<int, int> Blame(absl::Span<const Op> plan, const std::vector<Interval>& values,
+std::pair<int, int> Blame(absl::Span<const Op> plan, const PlanValues& values,
                           int index, int polarity) {
   if (Satisfied(values[index], polarity)) return {-1, 0};
   const Op& op = plan[index];
@@ -62,70 +62,6 @@ proto::ConditionOutcome OutcomeOf(const Interval& v) {
   return proto::CONDITION_UNKNOWN;
 }
 
-// A node's title as it reads inside a sentence: "Unplanned work" -> "unplanned work", while
-// "SAMM: skills" and "IT involved …" keep their capitals.
-std::string InSentence(const std::string& title) {
-  if (title.size() >= 2 && std::isupper(static_cast<unsigned char>(title[0])) &&
-      std::islower(static_cast<unsigned char>(title[1]))) {
-    return std::string(1, static_cast<char>(std::tolower(static_cast<unsigned char>(title[0])))) +
-           title.substr(1);
-  }
-  return title;
-}
-
-std::string WithUnit(double value, const std::string& unit) {
-  std::string text = FormatNumber(value);
-  if (unit.empty()) return text;
-  return unit[0] == '%' ? absl::StrCat(text, unit) : absl::StrCat(text, " ", unit);
-}
-
-const char* CompareWords(ast::CompareOp op) {
-  switch (op) {
-    case ast::CompareOp::kLess: return "below";
-    case ast::CompareOp::kLessEqual: return "at most";
-    case ast::CompareOp::kGreater: return "above";
-    case ast::CompareOp::kGreaterEqual: return "at least";
-    case ast::CompareOp::kEqual: return "exactly";
-    case ast::CompareOp::kNotEqual: return "other than";
-  }
-  return "?";
-}
-
-// What a leaf condition asks for, in the words of the rule base's own titles and units.
-std::string Wording(const RuleBase& rule_base, const Op& op) {
-  const NodeInfo& node = rule_base.node(op.node);
-  const std::string name = InSentence(node.title);
-  switch (op.code) {
-    case OpCode::kCompare:
-      return absl::StrCat(name, " ", CompareWords(op.compare), " ", WithUnit(op.a, node.unit));
-    case OpCode::kBetween:
-      return absl::StrCat(name, " between ", FormatNumber(op.a), " and ",
-                          WithUnit(op.b, node.unit));
-    case OpCode::kIsFlag:
-      return absl::StrCat(name, op.flag ? " to be true" : " to be false");
-    case OpCode::kInChoices: {
-      std::vector<std::string> values;
-      for (size_t i = 0; i < node.choices.size(); ++i) {
-        if ((op.choice_mask >> i) & 1) values.push_back(node.choices[i]);
-      }
-      return values.size() == 1 ? absl::StrCat(name, " ", values[0])
-                                : absl::StrCat(name, " ", absl::StrJoin(values, " or "));
-    }
-    case OpCode::kRamp:
-      return absl::StrCat(name, op.a < op.b ? " above " : " below ", WithUnit(op.a, node.unit),
-                          " (fully from ", WithUnit(op.b, node.unit), ")");
-    case OpCode::kKnown:
-      return absl::StrCat(name, " to be known");
-    case OpCode::kCertainty:
-      return absl::StrCat(name, " to be concluded");
-    case OpCode::kCompareCertainty:
-      return absl::StrCat("the certainty of ", name, " ", CompareWords(op.compare), " ",
-                          FormatNumber(op.a));
-    default:
-      return "";
-  }
-}
-
 std::string LeafSentence(const proto::ConditionTrace& c, bool negated) {
   const std::string& words = c.wording();
   std::string wanted = negated ? absl::StrCat("the opposite of (", words, ")") : words;
@@ -145,13 +81,14 @@ std::string RuleSentence(const proto::RuleTrace& rule) {
   std::string out;
   switch (rule.outcome()) {
     case proto::RULE_FIRED: {
-      std::vector<std::string> facts;
-      for (const auto& c : rule.conditions()) {
-        facts.push_back(absl::StrCat(c.subject(), " is ", c.actual()));
-      }
       out = absl::StrCat("rule ", rule.rule_id(), " fired (premise ", Certainty(rule.premise()),
                          " x cf ", FormatNumber(rule.rule_cf()), " = ",
-                         Certainty(rule.contribution()), "): ", absl::StrJoin(facts, "; "), ".");
+                         Certainty(rule.contribution()), "): ");
+      for (int i = 0; i < rule.conditions_size(); ++i) {
+        const proto::ConditionTrace& c = rule.conditions(i);
+        absl::StrAppend(&out, i == 0 ? "" : "; ", c.subject(), " is ", c.actual());
+      }
+      out += '.';
       break;
     }
     case proto::RULE_FAILED:
@@ -197,7 +134,7 @@ std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, i
   std::string value;
   switch (info.type) {
     case ValueType::kNumber:
-      value = FormatNumber(std::round(fact.number * 100) / 100);
+      value = FormatHundredths(fact.number);
       if (!info.unit.empty() && info.unit[0] == '%') {
         absl::StrAppend(&value, info.unit);
       } else if (!info.unit.empty()) {
@@ -217,14 +154,22 @@ std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, i
 
 proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluation,
                            int rule_index) {
+  proto::RuleTrace trace;
+  TraceRule(rule_base, evaluation, rule_index, &trace);
+  return trace;
+}
+
+void TraceRule(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index,
+               proto::RuleTrace* out) {
+  proto::RuleTrace& trace = *out;
   const Rule& rule = rule_base.rules()[rule_index];
   const RuleState& state = evaluation.rules[rule_index];
   absl::Span<const Op> plan = rule_base.Plan(rule);
   // Degrees as they stand; outcomes and blame over what the unknowns could still change.
-  std::vector<Interval> now = TracePlan(rule_base, rule, evaluation, /*possible=*/false);
-  std::vector<Interval> values = TracePlan(rule_base, rule, evaluation, /*possible=*/true);
+  PlanValues now, values;
+  TracePlan(rule_base, rule, evaluation, /*possible=*/false, now);
+  TracePlan(rule_base, rule, evaluation, /*possible=*/true, values);
 
-  proto::RuleTrace trace;
   trace.set_rule_id(rule.id);
   trace.set_outcome(state.status == RuleStatus::kFired     ? proto::RULE_FIRED
                     : state.status == RuleStatus::kBlocked ? proto::RULE_BLOCKED_BY_UNKNOWN
@@ -235,7 +180,7 @@ proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluati
   trace.set_condition(rule.condition);
   trace.set_because(rule.because);
   trace.set_source(rule.source);
-  std::vector<int> leaf_ops(rule.leaves.size(), -1);
+  absl::InlinedVector<int, 8> leaf_ops(rule.leaves.size(), -1);
   for (size_t i = 0; i < plan.size(); ++i) {
     if (plan[i].leaf >= 0) leaf_ops[plan[i].leaf] = static_cast<int>(i);
   }
@@ -249,7 +194,7 @@ proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluati
     c->set_degree(now[leaf_ops[l]].lo);
     c->set_actual(ShowValue(rule_base, evaluation, leaf.node));
     c->set_expected(leaf.expected);
-    c->set_wording(Wording(rule_base, plan[leaf_ops[l]]));
+    c->set_wording(leaf.wording);
   }
   auto [blamed, polarity] = state.status == RuleStatus::kFired
                                 ? std::pair<int, int>{-1, 0}
@@ -266,7 +211,6 @@ proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluati
       trace.add_missing(std::move(id));
     }
   }
-  return trace;
 }
 
 std::vector<std::string> MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation,
@@ -295,8 +239,15 @@ std::vector<std::string> MissingIndicators(const RuleBase& rule_base, const Eval
 
 proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node,
                                bool all_rules) {
-  const NodeInfo& info = rule_base.node(node);
   proto::Explanation explanation;
+  ExplainNode(rule_base, evaluation, node, all_rules, &explanation);
+  return explanation;
+}
+
+void ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node, bool all_rules,
+                 proto::Explanation* out) {
+  const NodeInfo& info = rule_base.node(node);
+  proto::Explanation& explanation = *out;
   explanation.set_node_id(info.id);
   explanation.set_kind(std::string(KindName(info.kind)));
   explanation.set_title(info.title);
@@ -313,7 +264,7 @@ proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& eval
                     : "the assessment does not give it";
     }
     explanation.set_text(absl::StrCat(info.title, " (", info.id, ") is an indicator: ", where, "."));
-    return explanation;
+    return;
   }
   const double certainty = evaluation.certainty[node];
   const bool concluded = certainty > kFiringThreshold;
@@ -328,11 +279,10 @@ proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& eval
     const bool fired = evaluation.rules[index].status == RuleStatus::kFired;
     if (concluded && !fired && !all_rules) continue;
     proto::RuleTrace* trace = explanation.add_rules();
-    *trace = TraceRule(rule_base, evaluation, index);
+    TraceRule(rule_base, evaluation, index, trace);
     absl::StrAppend(&text, "\n- ", RuleSentence(*trace));
   }
-  explanation.set_text(text);
-  return explanation;
+  explanation.set_text(std::move(text));
 }
 
 }  // namespace align::inference

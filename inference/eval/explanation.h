@@ -18,6 +18,9 @@ std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, i
 // first leaf that kept it from firing.
 proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluation,
                            int rule_index);
+// The same, written into `trace` (which may live on an arena).
+void TraceRule(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index,
+               proto::RuleTrace* trace);
 
 // The unknown indicators a rule that did not fire waits for: those it reads, and those behind
 // any conclusion it reads whose certainty is still open. Sorted by id.
@@ -29,6 +32,9 @@ std::vector<std::string> MissingIndicators(const RuleBase& rule_base, const Eval
 // lists the rules that did not fire. Indicators get an explanation of where the value came from.
 proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node,
                                bool all_rules);
+// The same, written into `explanation` (which may live on an arena).
+void ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node, bool all_rules,
+                 proto::Explanation* explanation);
 
 }  // namespace align::inference
 

@@ -70,24 +70,26 @@ std::vector<Fact> Candidates(const RuleBase& rule_base, int node) {
 }  // namespace
 
 std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
-                                                   const Evaluation& evaluation, size_t limit) {
+                                                   Evaluation& evaluation, size_t limit) {
   struct Scored {
     double impact;
     int node;
     proto::OpenQuestion question;
   };
+  if (limit == 0) return {};
   std::vector<Scored> scored;
-  Evaluation trial = evaluation;
-  std::vector<char> changed(rule_base.nodes().size(), 0);
-  std::vector<int> touched;
-  for (size_t node = 0; node < rule_base.nodes().size(); ++node) {
+  // Answers are tried on `evaluation` itself; each trial is undone before the next.
+  std::vector<uint8_t>& changed = evaluation.mark;
+  std::vector<std::pair<int, double>> touched;  // conclusion, certainty before the trial
+  std::vector<double> cause_before;
+  for (int node : rule_base.AskableIndicators()) {
     const NodeInfo& info = rule_base.node(node);
-    if (info.kind != NodeKind::kIndicator || info.builtin || evaluation.facts[node].known) {
-      continue;
-    }
-    const std::vector<int>& downstream = rule_base.ToCauses(static_cast<int>(node));
-    const std::vector<int>& causes = rule_base.CausesOf(static_cast<int>(node));
-    if (causes.empty()) continue;
+    if (evaluation.facts[node].known) continue;
+    const std::vector<int>& downstream = rule_base.ToCauses(node);
+    const std::vector<int>& causes = rule_base.CausesOf(node);
+    const Fact unknown = evaluation.facts[node];
+    cause_before.clear();
+    for (int cause : causes) cause_before.push_back(evaluation.certainty[cause]);
 
     std::vector<double> cause_impact(causes.size(), 0.0);
     // The answer that moves a cause most, described once the search is over.
@@ -95,8 +97,8 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     Fact best_value;
     int best_cause = -1;
     double best_after = 0;
-    for (const Fact& candidate : Candidates(rule_base, static_cast<int>(node))) {
-      trial.facts[node] = candidate;
+    for (const Fact& candidate : Candidates(rule_base, node)) {
+      evaluation.facts[node] = candidate;
       // Re-evaluate only what reads something that changed; most answers move little.
       changed[node] = 1;
       for (int d : downstream) {
@@ -105,13 +107,14 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
           for (int read : rule_base.rules()[r].reads) dirty |= changed[read] != 0;
         }
         if (!dirty) continue;
-        EvaluateCertainty(rule_base, d, trial);
-        touched.push_back(d);
-        if (trial.certainty[d] != evaluation.certainty[d]) changed[d] = 1;
+        const double before = evaluation.certainty[d];
+        EvaluateCertainty(rule_base, d, evaluation);
+        touched.emplace_back(d, before);
+        if (evaluation.certainty[d] != before) changed[d] = 1;
       }
       for (size_t c = 0; c < causes.size(); ++c) {
-        double before = evaluation.certainty[causes[c]];
-        double after = trial.certainty[causes[c]];
+        double before = cause_before[c];
+        double after = evaluation.certainty[causes[c]];
         double change = std::fabs(after - before);
         cause_impact[c] = std::max(cause_impact[c], change);
         if (change > best + 1e-12) {
@@ -123,13 +126,13 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
       }
       // Back to the real evaluation before the next value.
       changed[node] = 0;
-      for (int d : touched) {
-        trial.certainty[d] = evaluation.certainty[d];
+      for (auto [d, before] : touched) {
+        evaluation.certainty[d] = before;
         changed[d] = 0;
       }
       touched.clear();
     }
-    trial.facts[node] = evaluation.facts[node];
+    evaluation.facts[node] = unknown;
     if (best <= 1e-9) continue;
     const NodeInfo& cause = rule_base.node(best_cause);
     std::string best_why = absl::StrCat(
@@ -137,10 +140,10 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
                        : info.type == ValueType::kBool ? (best_value.flag ? "true" : "false")
                                                        : info.choices[best_value.choice],
         ", ", cause.title, " (", cause.id, ") would move from ",
-        FormatNumber(std::round(evaluation.certainty[best_cause] * 100) / 100), " to ",
-        FormatNumber(std::round(best_after * 100) / 100));
+        FormatHundredths(evaluation.certainty[best_cause]), " to ",
+        FormatHundredths(best_after));
 
-    Scored entry{best, static_cast<int>(node), {}};
+    Scored entry{best, node, {}};
     proto::OpenQuestion& q = entry.question;
     q.set_indicator(info.id);
     q.set_question(info.question.empty() ? absl::StrCat("What is ", info.title, "?")
@@ -154,7 +157,7 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
       if (cause_impact[i] > 1e-9) q.add_affects(rule_base.node(causes[i]).id);
     }
     q.set_why(absl::StrCat("The answer could change a cause's certainty by up to ",
-                           FormatNumber(std::round(best * 100) / 100), ": ", best_why, "."));
+                           FormatHundredths(best), ": ", best_why, "."));
     scored.push_back(std::move(entry));
   }
   std::sort(scored.begin(), scored.end(), [&](const Scored& a, const Scored& b) {

@@ -14,8 +14,9 @@ namespace align::inference {
 // Unknown, observable indicators ranked by impact: the largest change in any cause's certainty
 // over the values the indicator could take (each side of every threshold the rules use).
 // Ties break by id. Indicators that could change nothing are left out. At most `limit`.
+// Answers are tried out on `evaluation` itself, which is as it was again on return.
 std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
-                                                   const Evaluation& evaluation, size_t limit);
+                                                   Evaluation& evaluation, size_t limit);
 
 }  // namespace align::inference
 

@@ -8,6 +8,7 @@
 #include <limits>
 #include <sstream>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -860,18 +861,33 @@ absl::StatusOr<proto::Assessment> ReadAssessmentFile(const std::filesystem::path
   return ParseAssessment(*text, path.string(), schema);
 }
 
+namespace {
+
+// A field path given as text, or as a function that spells it out when a problem needs it.
+template <typename Path>
+std::string PathOf(Path&& path) {
+  if constexpr (std::is_invocable_v<Path>) {
+    return path();
+  } else {
+    return std::string(path);
+  }
+}
+
+}  // namespace
+
 absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                 const ObservationSchema& schema) {
   Problems problems;
   const Position nowhere;
-  auto check_text = [&](std::string_view text, std::string path) {
+  // Field paths are spelled out only for a problem: most assessments have none.
+  auto check_text = [&](std::string_view text, auto&& path) {
     if (!IsValidUtf8(text)) {
-      problems.Add(nowhere, std::move(path), Expected(kTextExpected, Quote(text)));
+      problems.Add(nowhere, PathOf(path), Expected(kTextExpected, Quote(text)));
     }
   };
-  auto check_level = [&](proto::Level level, std::string path) {
+  auto check_level = [&](proto::Level level, auto&& path) {
     if (level < proto::LEVEL_UNSPECIFIED || level > proto::LEVEL_HIGH) {
-      problems.Add(nowhere, std::move(path),
+      problems.Add(nowhere, PathOf(path),
                    Expected(absl::StrCat("one of ", Sv(kLevelNames)),
                             absl::StrCat(static_cast<int>(level))));
     }
@@ -886,27 +902,27 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
   absl::flat_hash_map<std::string, std::string> names;  // name -> path of its first area
   for (int i = 0; i < assessment.service_areas_size(); ++i) {
     const proto::ServiceArea& area = assessment.service_areas(i);
-    const std::string path = absl::StrCat("service_areas[", i, "]");
+    auto path = [i] { return absl::StrCat("service_areas[", i, "]"); };
     if (IsBlank(area.name())) {
-      problems.Add(nowhere, path + ".name", Expected(kNameExpected, Quote(area.name())));
+      problems.Add(nowhere, path() + ".name", Expected(kNameExpected, Quote(area.name())));
     } else if (!IsValidUtf8(area.name())) {
-      check_text(area.name(), path + ".name");
-    } else if (auto [first, inserted] = names.try_emplace(area.name(), path); !inserted) {
-      problems.Add(nowhere, path + ".name",
+      check_text(area.name(), [&] { return path() + ".name"; });
+    } else if (auto [first, inserted] = names.try_emplace(area.name(), path()); !inserted) {
+      problems.Add(nowhere, path() + ".name",
                    Expected("a unique name", absl::StrCat(Quote(area.name()), " again (first at ",
                                                           first->second, ")")));
     }
     if (area.has_weight() && !ValidWeight(area.weight())) {
-      problems.Add(nowhere, path + ".weight",
+      problems.Add(nowhere, path() + ".weight",
                    Expected(kWeightExpected, FormatNumber(area.weight())));
     }
-    check_level(area.demand(), path + ".demand");
-    check_level(area.capability().level(), path + ".capability.level");
+    check_level(area.demand(), [&] { return path() + ".demand"; });
+    check_level(area.capability().level(), [&] { return path() + ".capability.level"; });
     if (area.capability().has_utilisation() && !ValidUtilisation(area.capability().utilisation())) {
-      problems.Add(nowhere, path + ".capability.utilisation",
+      problems.Add(nowhere, path() + ".capability.utilisation",
                    Expected(kUtilisationExpected, FormatNumber(area.capability().utilisation())));
     }
-    check_text(area.note(), path + ".note");
+    check_text(area.note(), [&] { return path() + ".note"; });
   }
 
   // Map order is unspecified: sort so that the message is stable.
@@ -915,19 +931,19 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
   std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) { return *a < *b; });
   for (const std::string* id : ids) {
     const proto::Observation& observation = assessment.observations().at(*id);
-    const std::string path = ObservationPath(*id);
+    auto path = [id] { return ObservationPath(*id); };
     if (IsBlank(*id) || !IsValidUtf8(*id)) {
-      problems.Add(nowhere, path, Expected("an indicator id", Quote(*id)));
+      problems.Add(nowhere, path(), Expected("an indicator id", Quote(*id)));
       continue;
     }
     if (std::string problem = CheckDeclared(*id, schema); !problem.empty()) {
-      problems.Add(nowhere, path, std::move(problem));
+      problems.Add(nowhere, path(), std::move(problem));
     } else {
       std::optional<Value> value;
       switch (observation.value_case()) {
         case proto::Observation::kNumber:
           if (!std::isfinite(observation.number())) {
-            problems.Add(nowhere, path,
+            problems.Add(nowhere, path(),
                          Expected("a finite number", FormatNumber(observation.number())));
           } else {
             value = observation.number();
@@ -938,27 +954,27 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
           break;
         case proto::Observation::kChoice:
           if (IsBlank(observation.choice()) || !IsValidUtf8(observation.choice())) {
-            problems.Add(nowhere, path, Expected(kChoiceExpected, Quote(observation.choice())));
+            problems.Add(nowhere, path(), Expected(kChoiceExpected, Quote(observation.choice())));
           } else {
             value = observation.choice();
           }
           break;
         case proto::Observation::VALUE_NOT_SET:
-          problems.Add(nowhere, path, Expected("a number, flag or choice", "no value"));
+          problems.Add(nowhere, path(), Expected("a number, flag or choice", "no value"));
           break;
       }
       if (value) {
         if (std::string problem = CheckAgainstSchema(*value, schema.at(*id)); !problem.empty()) {
-          problems.Add(nowhere, path, std::move(problem));
+          problems.Add(nowhere, path(), std::move(problem));
         }
       }
     }
     // 0 is the proto default and means "not given".
     if (observation.confidence() != 0 && !ValidConfidence(observation.confidence())) {
-      problems.Add(nowhere, path + ".confidence",
+      problems.Add(nowhere, path() + ".confidence",
                    Expected(kConfidenceExpected, FormatNumber(observation.confidence())));
     }
-    check_text(observation.source(), path + ".source");
+    check_text(observation.source(), [&] { return path() + ".source"; });
   }
   if (problems.empty()) return absl::OkStatus();
   return problems.ToStatus("");

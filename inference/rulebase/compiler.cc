@@ -1,5 +1,6 @@
 #include "absl/strings/string_view.h"
 #include "inference/rulebase/compiler.h"
+#include "inference/rulebase/wording.h"
 
 #include <algorithm>
 #include <map>
@@ -546,6 +547,7 @@ class RuleBaseCompiler {
         return false;
     }
     op.leaf = static_cast<int>(rule.leaves.size());
+    leaf.wording = LeafWording(node, op);
     rule.leaves.push_back(std::move(leaf));
     rule.reads.push_back(*found);
     return true;
@@ -667,6 +669,14 @@ class RuleBaseCompiler {
     for (auto it = base.evaluation_order_.rbegin(); it != base.evaluation_order_.rend(); ++it) {
       for (int next : successors[*it]) leads_to_cause[*it] |= leads_to_cause[next];
     }
+    base.reader_conclusions_.assign(n, {});
+    for (const Rule& rule : base.rules_) {
+      for (int read : rule.reads) base.reader_conclusions_[read].push_back(rule.conclusion);
+    }
+    for (std::vector<int>& readers : base.reader_conclusions_) {
+      std::sort(readers.begin(), readers.end());
+      readers.erase(std::unique(readers.begin(), readers.end()), readers.end());
+    }
     for (size_t node = 0; node < n; ++node) {
       const NodeInfo& info = base.nodes_[node];
       if (info.kind != NodeKind::kIndicator) {
@@ -675,6 +685,10 @@ class RuleBaseCompiler {
         }
         continue;
       }
+      // Indicators that reach no cause need no search (most, in a large findings-only base).
+      bool reaches_cause = false;
+      for (int reader : base.reader_conclusions_[node]) reaches_cause |= leads_to_cause[reader] != 0;
+      if (!reaches_cause) continue;
       std::vector<int> downstream = base.graph_.Downstream(static_cast<int>(node));
       std::vector<int>& plan = base.to_causes_[node];
       for (int d : downstream) {
@@ -685,6 +699,9 @@ class RuleBaseCompiler {
       std::sort(plan.begin(), plan.end(), [&](int a, int b) {
         return base.evaluation_rank_[a] < base.evaluation_rank_[b];
       });
+      if (!info.builtin && !base.causes_of_[node].empty()) {
+        base.askable_indicators_.push_back(static_cast<int>(node));
+      }
     }
   }
 

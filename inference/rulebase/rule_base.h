@@ -76,6 +76,7 @@ struct Op {
 struct Leaf {
   std::string text;      // as written: "work.unplanned > 50"
   std::string expected;  // "> 50", "between 40 and 70", "in {flat, worsening}"
+  std::string wording;   // in the rule base's own titles and units: "unplanned work above 50%"
   int node = -1;
 };
 
@@ -135,6 +136,11 @@ class RuleBase {
   const std::vector<int>& IndicatorsBehind(int conclusion) const {
     return indicators_behind_[conclusion];
   }
+  // For each node: the conclusions with a rule that reads it, sorted. What to re-evaluate when
+  // its value changes, so that a diagnosis touches only the part of the graph its facts reach.
+  const std::vector<int>& ReaderConclusions(int node) const { return reader_conclusions_[node]; }
+  // The observable indicators whose answer can reach a cause: the candidates for questions.
+  const std::vector<int>& AskableIndicators() const { return askable_indicators_; }
 
   int CountOf(NodeKind kind) const;
 
@@ -153,7 +159,8 @@ class RuleBase {
   DependencyGraph graph_;
   std::vector<int> portfolio_nodes_;
   ObservationSchema schema_;
-  std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_;
+  std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_, reader_conclusions_;
+  std::vector<int> askable_indicators_;
   std::vector<std::vector<double>> thresholds_;
 };
 

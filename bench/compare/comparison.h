@@ -1,0 +1,80 @@
+// Our engine against CLIPS on one generated workload: first a gate (both must conclude the same
+// findings for every case), then compile/load times and per-diagnosis latency, measured in
+// alternating rounds so that drift on the machine hits both engines alike.
+#ifndef ALIGN_BENCH_COMPARE_COMPARISON_H_
+#define ALIGN_BENCH_COMPARE_COMPARISON_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "bench/compare/clips_peer.h"
+#include "bench/compare/workload.h"
+
+namespace align::bench {
+
+struct ComparisonOptions {
+  int rounds = 5;
+  int compile_runs = 5;  // compiles and loads timed, for min and median
+  ClipsLayout clips_layout = ClipsLayout::kTemplatePerIndicator;
+  ClipsAssert clips_assert = ClipsAssert::kFactApi;
+  // Rounds for our engine with default DiagnoseOptions (questions and would-fire lists on); 0
+  // skips that line.
+  int default_options_rounds = 1;
+};
+
+// Nanoseconds per diagnosis over every round and case.
+struct Latency {
+  double p50 = 0;
+  double p99 = 0;
+  double mean = 0;
+  double round_p50_min = 0;  // spread of the per-round medians
+  double round_p50_max = 0;
+};
+
+// Where the engines disagree on one case.
+struct Disagreement {
+  int case_index = 0;
+  std::vector<std::string> only_ours;  // findings ours concluded and CLIPS did not
+  std::vector<std::string> only_clips;
+};
+
+struct SizeResult {
+  WorkloadSpec spec;
+  int indicators = 0;
+  int findings = 0;
+  int max_chain_depth = 0;
+  // Empty when the engines agree on every case; then nothing else below is filled in.
+  std::vector<Disagreement> disagreements;
+
+  double ours_compile_min_ms = 0, ours_compile_median_ms = 0;
+  double clips_load_min_ms = 0, clips_load_median_ms = 0;
+  double findings_per_case = 0;
+  double clips_fired_per_case = 0;  // rule firings CLIPS reports
+  double ours_fired_per_case = 0;   // rules ours explains as fired
+  double chained_fired_per_case = 0;
+  double touched_per_case = 0;  // see TouchedRules
+  Latency clips, ours, ours_default_options;
+};
+
+// Generates the workload, compiles and loads it, runs the gate and, when it passes, measures.
+// Disagreements are a result, not an error. InvalidArgument when the generated rule base does
+// not compile (with the compiler's diagnostics) or CLIPS refuses a construct; the engines'
+// own errors otherwise.
+absl::StatusOr<SizeResult> CompareOnWorkload(const WorkloadSpec& spec,
+                                             const ComparisonOptions& options);
+
+// Human-readable tables of every size, for a terminal.
+std::string FormatTable(const std::vector<SizeResult>& results, const ComparisonOptions& options);
+
+// The same as a Markdown section, for bench/RESULTS.md.
+std::string FormatMarkdown(const std::vector<SizeResult>& results,
+                           const ComparisonOptions& options);
+
+// Every disagreement, one case per line: size, case index and the differing ids.
+std::string FormatDisagreements(const SizeResult& result);
+
+}  // namespace align::bench
+
+#endif  // ALIGN_BENCH_COMPARE_COMPARISON_H_

@@ -1,0 +1,73 @@
+// Reusable evaluations for one rule base. A diagnosis starts from the baseline (the rule base
+// evaluated with no facts at all) and changes only what its facts reach; handing the
+// evaluation back undoes just those changes. So a diagnosis neither allocates nor clears
+// state in proportion to the size of the rule base.
+//
+//   EvaluationPool pool(rule_base);
+//   EvaluationPool::Lease lease = pool.Acquire();   // equals pool.baseline()
+//   LoadFacts(rule_base, assessment, portfolio, *lease);
+//   EvaluateChanged(rule_base, *lease);
+//   ...                                              // back to the pool when `lease` goes
+//
+// Thread-safe: each thread leases its own evaluation.
+#ifndef ALIGN_INFERENCE_EVAL_EVALUATION_POOL_H_
+#define ALIGN_INFERENCE_EVAL_EVALUATION_POOL_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "inference/eval/evaluator.h"
+#include "inference/rulebase/rule_base.h"
+
+namespace align::inference {
+
+class EvaluationPool {
+ public:
+  // `rule_base` must outlive the pool.
+  explicit EvaluationPool(const RuleBase& rule_base);
+  EvaluationPool(const EvaluationPool&) = delete;
+  EvaluationPool& operator=(const EvaluationPool&) = delete;
+
+  // Every conclusion evaluated with no facts: what an empty assessment concludes.
+  const Evaluation& baseline() const { return baseline_; }
+  // The conclusions the baseline concludes (certainty above the firing threshold), in
+  // evaluation order: usually none, but `not known(x)` rules conclude without facts.
+  const std::vector<int>& baseline_concluded() const { return baseline_concluded_; }
+
+  // An evaluation on loan; it goes back to the pool, reset to the baseline, when destroyed.
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept : pool_(other.pool_), evaluation_(std::move(other.evaluation_)) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+
+    Evaluation& operator*() const { return *evaluation_; }
+    Evaluation* operator->() const { return evaluation_.get(); }
+
+   private:
+    friend class EvaluationPool;
+    Lease(EvaluationPool* pool, std::unique_ptr<Evaluation> evaluation)
+        : pool_(pool), evaluation_(std::move(evaluation)) {}
+    EvaluationPool* pool_;
+    std::unique_ptr<Evaluation> evaluation_;
+  };
+
+  Lease Acquire();
+
+ private:
+  void Release(std::unique_ptr<Evaluation> evaluation);
+
+  const RuleBase& rule_base_;
+  Evaluation baseline_;
+  std::vector<int> baseline_concluded_;
+  absl::Mutex mutex_;
+  std::vector<std::unique_ptr<Evaluation>> free_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace align::inference
+
+#endif  // ALIGN_INFERENCE_EVAL_EVALUATION_POOL_H_

@@ -1,0 +1,198 @@
+// Evaluating from the baseline (EvaluationPool + EvaluateChanged) must give exactly what a full
+// evaluation gives, and handing an evaluation back must leave it equal to the baseline.
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "inference/engine.h"
+#include "inference/eval/evaluation_pool.h"
+#include "inference/eval/evaluator.h"
+#include "inference/io/assessment_reader.h"
+#include "inference/portfolio/portfolio.h"
+#include "inference/rulebase/compiler.h"
+#include "inference/rulebase/loader.h"
+#include "inference/util/format.h"
+#include "inference/util/proto_alias.h"
+
+namespace align::inference {
+namespace {
+
+const std::filesystem::path kSource = ALIGN_SOURCE_DIR;
+
+std::shared_ptr<const RuleBase> StandardRules() {
+  static const auto* rules = new std::shared_ptr<const RuleBase>(*LoadRuleBase(kSource / "rules"));
+  return *rules;
+}
+
+// Field by field, exactly: the incremental path may not round differently.
+void ExpectSameEvaluation(const RuleBase& rules, const Evaluation& expected,
+                          const Evaluation& actual, const std::string& label) {
+  for (size_t node = 0; node < rules.nodes().size(); ++node) {
+    const std::string& id = rules.node(static_cast<int>(node)).id;
+    EXPECT_EQ(expected.facts[node].known, actual.facts[node].known) << label << " " << id;
+    if (expected.facts[node].known) {
+      EXPECT_EQ(expected.facts[node].number, actual.facts[node].number) << label << " " << id;
+      EXPECT_EQ(expected.facts[node].flag, actual.facts[node].flag) << label << " " << id;
+      EXPECT_EQ(expected.facts[node].choice, actual.facts[node].choice) << label << " " << id;
+      EXPECT_EQ(expected.facts[node].confidence, actual.facts[node].confidence) << label << " " << id;
+    }
+    EXPECT_EQ(expected.certainty[node], actual.certainty[node]) << label << " " << id;
+    EXPECT_EQ(expected.range[node].lo, actual.range[node].lo) << label << " " << id;
+    EXPECT_EQ(expected.range[node].hi, actual.range[node].hi) << label << " " << id;
+  }
+  for (size_t r = 0; r < rules.rules().size(); ++r) {
+    const std::string& id = rules.rules()[r].id;
+    EXPECT_EQ(expected.rules[r].status, actual.rules[r].status) << label << " " << id;
+    EXPECT_EQ(expected.rules[r].premise.lo, actual.rules[r].premise.lo) << label << " " << id;
+    EXPECT_EQ(expected.rules[r].premise.hi, actual.rules[r].premise.hi) << label << " " << id;
+    EXPECT_EQ(expected.rules[r].possible.lo, actual.rules[r].possible.lo) << label << " " << id;
+    EXPECT_EQ(expected.rules[r].possible.hi, actual.rules[r].possible.hi) << label << " " << id;
+    EXPECT_EQ(expected.rules[r].contribution, actual.rules[r].contribution) << label << " " << id;
+  }
+}
+
+void CheckBothWays(const RuleBase& rules, EvaluationPool& pool, const proto::Assessment& assessment,
+                   const std::string& label) {
+  PortfolioAnalysis portfolio = AnalysePortfolio(assessment);
+  Evaluation full(rules);
+  LoadFacts(rules, assessment, portfolio, full);
+  EvaluateAll(rules, full);
+  {
+    EvaluationPool::Lease lease = pool.Acquire();
+    LoadFacts(rules, assessment, portfolio, *lease);
+    EvaluateChanged(rules, *lease);
+    ExpectSameEvaluation(rules, full, *lease, label);
+    EXPECT_THAT(lease->mark, testing::Each(0)) << label;
+  }
+  // Handed back: the next lease is the baseline again.
+  EvaluationPool::Lease again = pool.Acquire();
+  ExpectSameEvaluation(rules, pool.baseline(), *again, label + " (after reset)");
+  EXPECT_TRUE(again->written_facts.empty());
+  EXPECT_TRUE(again->evaluated.empty());
+}
+
+TEST(IncrementalEvaluation, EveryExampleMatchesFullEvaluation) {
+  std::shared_ptr<const RuleBase> rules = StandardRules();
+  EvaluationPool pool(*rules);
+  int examples = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kSource / "examples/assessments")) {
+    const std::string ext = entry.path().extension().string();
+    if (ext != ".yaml" && ext != ".json") continue;
+    auto assessment = ReadAssessmentFile(entry.path(), &rules->schema());
+    ASSERT_TRUE(assessment.ok()) << assessment.status();
+    CheckBothWays(*rules, pool, *assessment, entry.path().filename().string());
+    ++examples;
+  }
+  EXPECT_EQ(examples, 7);
+}
+
+TEST(IncrementalEvaluation, RandomAssessmentsMatchFullEvaluation) {
+  std::shared_ptr<const RuleBase> rules = StandardRules();
+  EvaluationPool pool(*rules);
+  std::mt19937_64 random(20261127);
+  std::vector<int> indicators;
+  for (size_t node = 0; node < rules->nodes().size(); ++node) {
+    const NodeInfo& info = rules->node(static_cast<int>(node));
+    if (info.kind == NodeKind::kIndicator && !info.builtin) indicators.push_back(static_cast<int>(node));
+  }
+  ASSERT_EQ(indicators.size(), 41u);  // the declared ones; the portfolio figures come from areas
+  for (int round = 0; round < 200; ++round) {
+    proto::Assessment assessment;
+    for (int node : indicators) {
+      if (random() % 3 != 0) continue;  // about a third of the indicators, different each round
+      const NodeInfo& info = rules->node(node);
+      proto::Observation& observation = (*assessment.mutable_observations())[info.id];
+      switch (info.type) {
+        case ValueType::kNumber: {
+          double low = info.min.value_or(0), high = info.max.value_or(100);
+          observation.set_number(low + static_cast<double>(random() % 1001) / 1000 * (high - low));
+          break;
+        }
+        case ValueType::kBool: observation.set_flag(random() % 2 == 0); break;
+        case ValueType::kChoice: observation.set_choice(info.choices[random() % info.choices.size()]); break;
+      }
+      if (random() % 5 == 0) observation.set_confidence(0.5);
+    }
+    CheckBothWays(*rules, pool, assessment, "round " + std::to_string(round));
+    if (testing::Test::HasFailure()) return;
+  }
+}
+
+// A rule that fires on the absence of a fact concludes in the baseline; a diagnosis that gives
+// the fact must drop it, and one that does not must still report it.
+TEST(IncrementalEvaluation, BaselineConclusionsComeAndGo) {
+  CompileResult compiled = CompileRuleBase({{"rules/test.rules", R"(rulebase absent.test version "1"
+  title: "Conclusions from absence"
+indicator survey.done: bool
+  title: "Survey done"
+finding finding.no_survey
+  title: "No survey"
+cause cause.blind
+  title: "Flying blind"
+rule no_survey: when not known(survey.done) then finding.no_survey
+  because "Nobody asked."
+rule blind: when finding.no_survey then cause.blind cf 0.6
+  because "Without a survey, demand is guessed."
+)"}});
+  ASSERT_NE(compiled.rule_base, nullptr) << compiled.diagnostics.Format();
+  Engine engine(compiled.rule_base);
+  proto::Assessment without;
+  auto empty = engine.Diagnose(without);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  ASSERT_EQ(empty->causes_size(), 1);
+  EXPECT_EQ(empty->causes(0).id(), "cause.blind");
+  EXPECT_EQ(empty->causes(0).certainty(), 0.6);
+  ASSERT_EQ(empty->findings_size(), 1);
+  EXPECT_EQ(empty->findings(0).id(), "finding.no_survey");
+
+  proto::Assessment with;
+  (*with.mutable_observations())["survey.done"].set_flag(true);
+  auto given = engine.Diagnose(with);
+  ASSERT_TRUE(given.ok()) << given.status();
+  EXPECT_EQ(given->causes_size(), 0);
+  EXPECT_EQ(given->findings_size(), 0);
+
+  // And back: the pooled evaluation forgot the fact.
+  auto again = engine.Diagnose(without);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->SerializeAsString(), empty->SerializeAsString());
+}
+
+// The formatting shortcuts print exactly what the general conversion prints.
+std::string ReferenceFormat(double value) {
+  if (value == 0) return "0";
+  char buffer[64];
+  auto rounded = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general, 6);
+  double shown = 0;
+  std::from_chars(buffer, rounded.ptr, shown);
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, shown);
+  return std::string(buffer, result.ptr);
+}
+
+TEST(FormatNumber, ShortcutsAgreeWithTheGeneralConversion) {
+  std::vector<double> values = {0.0001, 0.00012, 0.001, 0.01, 0.1, 0.2, 0.3, 0.35, 0.44, 1, 7, 12.5,
+                                85, 99.99, 100, 9999, 9999.99, 10000, 10000.5, 20000, 99999,
+                                100000, 123456, 1234567, 1e15, 1e-7, 0.1 + 0.2, 2.0 / 3, 1e300};
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 20000; ++i) {
+    const double magnitude = std::pow(10.0, static_cast<double>(random() % 15) - 6);
+    values.push_back(magnitude * static_cast<double>(random() % 100000) / 997);
+    values.push_back(static_cast<double>(static_cast<int64_t>(random() % 2000001) - 1000000) / 100);
+  }
+  for (double v : values) {
+    for (double value : {v, -v}) {
+      ASSERT_EQ(FormatNumber(value), ReferenceFormat(value)) << value;
+      ASSERT_EQ(FormatHundredths(value), ReferenceFormat(std::round(value * 100) / 100)) << value;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace align::inference
