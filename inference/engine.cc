@@ -28,21 +28,6 @@ absl::StatusOr<int> ResolveNode(const RuleBase& rule_base, absl::string_view id)
                                           DidYouMean(ClosestNames(id, ids))));
 }
 
-// Runs the rules; the portfolio analysis goes along since the diagnosis reports it.
-struct Run {
-  PortfolioAnalysis portfolio;
-  EvaluationPool::Lease evaluation;
-};
-
-absl::StatusOr<Run> Evaluate(const RuleBase& rule_base, EvaluationPool& pool,
-                             const proto::Assessment& assessment) {
-  RETURN_IF_ERROR(ValidateAssessment(assessment, rule_base.schema()));
-  Run run{AnalysePortfolio(assessment), pool.Acquire()};
-  LoadFacts(rule_base, assessment, run.portfolio, *run.evaluation);
-  EvaluateChanged(rule_base, *run.evaluation);
-  return run;
-}
-
 }  // namespace
 
 absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOptions& in) {
@@ -84,44 +69,54 @@ absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& asses
   return diagnosis;
 }
 
-absl::Status Engine::DiagnoseInto(const proto::Assessment& assessment,
-                                  const DiagnoseOptions& options, proto::Diagnosis* out) const {
-  const RuleBase& rules = *rule_base_;
-  std::vector<int> why_not_nodes;
-  for (const std::string& id : options.why_not) {
-    ASSIGN_OR_RETURN(int node, ResolveNode(rules, id));
-    why_not_nodes.push_back(node);
-  }
-  ASSIGN_OR_RETURN(Run run, Evaluate(rules, *pool_, assessment));
-  Evaluation& evaluation = *run.evaluation;
+Consultation::Consultation(const RuleBase& rule_base, EvaluationPool& pool,
+                           PortfolioAnalysis portfolio, std::string organisation,
+                           std::string date)
+    : rule_base_(&rule_base),
+      pool_(&pool),
+      evaluation_(pool.Acquire()),
+      portfolio_(std::move(portfolio)),
+      organisation_(std::move(organisation)),
+      date_(std::move(date)) {}
 
-  out->Clear();
-  proto::Diagnosis& diagnosis = *out;
-  diagnosis.mutable_rule_base()->set_id(rules.id());
-  diagnosis.mutable_rule_base()->set_version(rules.version());
-  diagnosis.mutable_rule_base()->set_digest(rules.digest());
-  diagnosis.set_organisation(assessment.organisation());
-  diagnosis.set_date(assessment.date());
-  *diagnosis.mutable_portfolio() = std::move(run.portfolio.summary);
-
-  // Concluded nodes per kind, most certain first, ties by id (nodes are indexed by id).
+void Consultation::Conclude() {
+  Evaluation& evaluation = *evaluation_;
   // Only what the facts reached can differ from the baseline's conclusions.
-  std::vector<int> concluded;
   for (int node : evaluation.evaluated) {
-    if (evaluation.certainty[node] > kFiringThreshold) concluded.push_back(node);
+    if (evaluation.certainty[node] > kFiringThreshold) concluded_.push_back(node);
     evaluation.mark[node] = 1;
   }
   for (int node : pool_->baseline_concluded()) {
-    if (evaluation.mark[node] == 0) concluded.push_back(node);
+    if (evaluation.mark[node] == 0) concluded_.push_back(node);
   }
   for (int node : evaluation.evaluated) evaluation.mark[node] = 0;
-  std::stable_sort(concluded.begin(), concluded.end(), [&](int a, int b) {
+  // Most certain first, ties by id (nodes are indexed in id order).
+  std::sort(concluded_.begin(), concluded_.end(), [&](int a, int b) {
     if (evaluation.certainty[a] != evaluation.certainty[b]) {
       return evaluation.certainty[a] > evaluation.certainty[b];
     }
     return a < b;
   });
-  for (int node : concluded) {
+}
+
+proto::Explanation Consultation::Explain(int node) const {
+  return ExplainNode(*rule_base_, *evaluation_, node, /*all_rules=*/true);
+}
+
+void Consultation::WriteDiagnosis(const DiagnoseOptions& options,
+                                  absl::Span<const int> why_not_nodes, proto::Diagnosis* out) {
+  const RuleBase& rules = *rule_base_;
+  Evaluation& evaluation = *evaluation_;
+  out->Clear();
+  proto::Diagnosis& diagnosis = *out;
+  diagnosis.mutable_rule_base()->set_id(rules.id());
+  diagnosis.mutable_rule_base()->set_version(rules.version());
+  diagnosis.mutable_rule_base()->set_digest(rules.digest());
+  diagnosis.set_organisation(organisation_);
+  diagnosis.set_date(date_);
+  *diagnosis.mutable_portfolio() = portfolio_.summary;
+
+  for (int node : concluded_) {
     const NodeInfo& info = rules.node(node);
     google::protobuf::RepeatedPtrField<proto::Conclusion>* list = nullptr;
     int limit = 0;
@@ -146,9 +141,12 @@ absl::Status Engine::DiagnoseInto(const proto::Assessment& assessment,
     }
   }
 
-  const size_t max_would_fire =
-      options.max_would_fire < 0 ? rules.rules().size() : static_cast<size_t>(options.max_would_fire);
-  for (size_t r = 0; r < rules.rules().size() && static_cast<size_t>(diagnosis.would_fire_size()) < max_would_fire; ++r) {
+  const size_t max_would_fire = options.max_would_fire < 0
+                                    ? rules.rules().size()
+                                    : static_cast<size_t>(options.max_would_fire);
+  for (size_t r = 0; r < rules.rules().size() &&
+                     static_cast<size_t>(diagnosis.would_fire_size()) < max_would_fire;
+       ++r) {
     if (evaluation.rules[r].status != RuleStatus::kBlocked) continue;
     std::vector<std::string> missing = MissingIndicators(rules, evaluation, static_cast<int>(r));
     if (missing.empty()) continue;
@@ -163,22 +161,49 @@ absl::Status Engine::DiagnoseInto(const proto::Assessment& assessment,
     for (std::string& id : missing) pending->add_missing(std::move(id));
   }
 
-  for (proto::OpenQuestion& q :
-       RankOpenQuestions(rules, evaluation, static_cast<size_t>(std::max(0, options.max_questions)))) {
+  for (proto::OpenQuestion& q : RankOpenQuestions(
+           rules, evaluation, static_cast<size_t>(std::max(0, options.max_questions)))) {
     *diagnosis.add_open_questions() = std::move(q);
   }
   for (int node : why_not_nodes) {
     if (evaluation.certainty[node] > kFiringThreshold) continue;
     ExplainNode(rules, evaluation, node, /*all_rules=*/true, diagnosis.add_why_not());
   }
+}
+
+absl::StatusOr<Consultation> Engine::Consult(const proto::Assessment& assessment) const {
+  const RuleBase& rules = *rule_base_;
+  RETURN_IF_ERROR(ValidateAssessment(assessment, rules.schema()));
+  Consultation consultation(rules, *pool_, AnalysePortfolio(assessment),
+                            assessment.organisation(), assessment.date());
+  Evaluation& evaluation = *consultation.evaluation_;
+  LoadFacts(rules, assessment, consultation.portfolio_, evaluation);
+  EvaluateChanged(rules, evaluation);
+  consultation.Conclude();
+  return consultation;
+}
+
+absl::Status Engine::DiagnoseInto(const proto::Assessment& assessment,
+                                  const DiagnoseOptions& options, proto::Diagnosis* out) const {
+  std::vector<int> why_not_nodes;
+  for (const std::string& id : options.why_not) {
+    ASSIGN_OR_RETURN(int node, ResolveNode(*rule_base_, id));
+    why_not_nodes.push_back(node);
+  }
+  ASSIGN_OR_RETURN(Consultation consultation, Consult(assessment));
+  consultation.WriteDiagnosis(options, why_not_nodes, out);
   return absl::OkStatus();
 }
 
 absl::StatusOr<proto::Explanation> Engine::Explain(const proto::Assessment& assessment,
                                                    absl::string_view node_id) const {
   ASSIGN_OR_RETURN(int node, ResolveNode(*rule_base_, node_id));
-  ASSIGN_OR_RETURN(Run run, Evaluate(*rule_base_, *pool_, assessment));
-  return ExplainNode(*rule_base_, *run.evaluation, node, /*all_rules=*/true);
+  ASSIGN_OR_RETURN(Consultation consultation, Consult(assessment));
+  return consultation.Explain(node);
+}
+
+absl::StatusOr<int> Engine::FindNode(absl::string_view node_id) const {
+  return ResolveNode(*rule_base_, node_id);
 }
 
 }  // namespace align::inference

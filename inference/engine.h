@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "inference/eval/evaluation_pool.h"
+#include "inference/portfolio/portfolio.h"
 #include "inference/rulebase/rule_base.h"
 #include "alignment/v1/advisor.pb.h"
 #include "inference/util/proto_alias.h"
@@ -43,6 +45,41 @@ struct DiagnoseOptions {
 // max_questions absent means 5. InvalidArgument naming the field for a negative limit.
 absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOptions& options);
 
+// One assessment evaluated against the rule base, before anything is written out. Every rule's
+// outcome is kept, so the HOW or WHY-NOT of any node can be rendered on demand, and writing a
+// full diagnosis is a separate, optional step. Holds a pooled evaluation until destroyed: keep
+// it for one request, on one thread. Movable, not copyable.
+class Consultation {
+ public:
+  Consultation(Consultation&&) noexcept = default;
+  Consultation& operator=(Consultation&&) = delete;
+
+  const RuleBase& rule_base() const { return *rule_base_; }
+  // Concluded nodes of every kind (certainty above the firing threshold), most certain first,
+  // ties by id.
+  const std::vector<int>& concluded() const { return concluded_; }
+  double certainty(int node) const { return evaluation_->certainty[node]; }
+  // HOW `node` was concluded, or WHY NOT, listing every rule that could conclude it.
+  proto::Explanation Explain(int node) const;
+  // The diagnosis as the API returns it (`out` is cleared first; it may live on an arena).
+  // `why_not_nodes`: nodes to explain if they were not concluded.
+  void WriteDiagnosis(const DiagnoseOptions& options, absl::Span<const int> why_not_nodes,
+                      proto::Diagnosis* out);
+
+ private:
+  friend class Engine;
+  Consultation(const RuleBase& rule_base, EvaluationPool& pool, PortfolioAnalysis portfolio,
+               std::string organisation, std::string date);
+  void Conclude();
+
+  const RuleBase* rule_base_;
+  EvaluationPool* pool_;
+  EvaluationPool::Lease evaluation_;
+  PortfolioAnalysis portfolio_;
+  std::string organisation_, date_;
+  std::vector<int> concluded_;
+};
+
 class Engine {
  public:
   explicit Engine(std::shared_ptr<const RuleBase> rule_base);
@@ -59,6 +96,15 @@ class Engine {
   // server's response messages are, building the answer costs far fewer allocations.
   absl::Status DiagnoseInto(const proto::Assessment& assessment, const DiagnoseOptions& options,
                             proto::Diagnosis* out) const;
+
+  // Evaluates the assessment and keeps the outcome for questions and explanations, without
+  // writing a diagnosis: what a caller needs that reads a few conclusions, or explains on
+  // demand. Same errors as Diagnose for a bad assessment. The consultation must not outlive
+  // this engine.
+  absl::StatusOr<Consultation> Consult(const proto::Assessment& assessment) const;
+
+  // The node index of a declared id; NotFound with suggestions otherwise.
+  absl::StatusOr<int> FindNode(absl::string_view node_id) const;
 
   // HOW `node_id` was concluded, or WHY NOT, listing every rule that could conclude it.
   // NotFound (with suggestions) for an id the rule base does not declare; InvalidArgument for

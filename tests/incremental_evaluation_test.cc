@@ -165,6 +165,41 @@ rule blind: when finding.no_survey then cause.blind cf 0.6
   EXPECT_EQ(again->SerializeAsString(), empty->SerializeAsString());
 }
 
+// Consult keeps the outcome: the same conclusions, in the same order, as the written diagnosis,
+// and an explanation on demand equal to Explain's.
+TEST(Consultation, AgreesWithTheWrittenDiagnosis) {
+  Engine engine(StandardRules());
+  auto assessment = ReadAssessmentFile(kSource / "examples/assessments/overloaded-it.yaml",
+                                       &engine.rule_base().schema());
+  ASSERT_TRUE(assessment.ok()) << assessment.status();
+  auto diagnosis = engine.Diagnose(*assessment);
+  ASSERT_TRUE(diagnosis.ok()) << diagnosis.status();
+  auto consultation = engine.Consult(*assessment);
+  ASSERT_TRUE(consultation.ok()) << consultation.status();
+
+  std::vector<std::string> written, kept;
+  for (const auto* list : {&diagnosis->patterns(), &diagnosis->causes(), &diagnosis->actions(),
+                           &diagnosis->findings()}) {
+    for (const proto::Conclusion& c : *list) written.push_back(c.id());
+  }
+  for (NodeKind kind : {NodeKind::kPattern, NodeKind::kCause, NodeKind::kAction, NodeKind::kFinding}) {
+    for (int node : consultation->concluded()) {
+      if (consultation->rule_base().node(node).kind == kind) {
+        kept.push_back(consultation->rule_base().node(node).id);
+      }
+    }
+  }
+  EXPECT_EQ(kept, written);
+  ASSERT_EQ(diagnosis->causes_size(), 2);
+  const int top = *engine.FindNode(diagnosis->causes(0).id());
+  EXPECT_EQ(std::round(consultation->certainty(top) * 1e4) / 1e4, diagnosis->causes(0).certainty());
+  auto explained = engine.Explain(*assessment, diagnosis->causes(0).id());
+  ASSERT_TRUE(explained.ok());
+  EXPECT_EQ(consultation->Explain(top).SerializeAsString(), explained->SerializeAsString());
+  EXPECT_EQ(engine.FindNode("cause.overwrok").status().message(),
+            "unknown node 'cause.overwrok'; did you mean 'cause.overwork'?");
+}
+
 // The formatting shortcuts print exactly what the general conversion prints.
 std::string ReferenceFormat(double value) {
   if (value == 0) return "0";

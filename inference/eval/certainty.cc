@@ -20,6 +20,10 @@ void CertaintyAccumulator::Add(double contribution) {
 }
 
 double CertaintyAccumulator::Result() {
+  // One piece of evidence combines to itself exactly (x + 0 and 0 + y are exact): the common
+  // case needs no sorting.
+  if (contributions_.empty()) return 0;
+  if (contributions_.size() == 1) return contributions_[0];
   // Floating-point combination is not associative; a fixed order makes it exact-repeatable.
   std::sort(contributions_.begin(), contributions_.end());
   double positive = 0;

@@ -101,8 +101,23 @@ void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stac
 
 Interval RunPlan(const RuleBase& rule_base, const Rule& rule, bool possible,
                  Evaluation& evaluation) {
+  absl::Span<const Op> plan = rule_base.Plan(rule);
+  // Most conditions are one comparison, or an and/or of comparisons: no stack needed.
+  const Op& last = plan.back();
+  if (plan.size() == 1) return EvaluateLeaf(last, evaluation, possible);
+  if ((last.code == OpCode::kAnd || last.code == OpCode::kOr) &&
+      static_cast<size_t>(last.arity) + 1 == plan.size()) {
+    const bool is_and = last.code == OpCode::kAnd;
+    Interval result = EvaluateLeaf(plan[0], evaluation, possible);
+    for (size_t i = 1; i + 1 < plan.size(); ++i) {
+      const Interval operand = EvaluateLeaf(plan[i], evaluation, possible);
+      result.lo = is_and ? std::min(result.lo, operand.lo) : std::max(result.lo, operand.lo);
+      result.hi = is_and ? std::min(result.hi, operand.hi) : std::max(result.hi, operand.hi);
+    }
+    return result;
+  }
   evaluation.stack.clear();
-  for (const Op& op : rule_base.Plan(rule)) Step(op, evaluation, possible, evaluation.stack);
+  for (const Op& op : plan) Step(op, evaluation, possible, evaluation.stack);
   return evaluation.stack.back();
 }
 
@@ -116,8 +131,12 @@ bool ReadsUndecided(const Rule& rule, const Evaluation& evaluation) {
 }
 
 void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
-  CertaintyAccumulator now, lowest, highest;
-  for (int index : rule_base.node(node).rules) {
+  CertaintyAccumulator now;
+  // While every premise is decided (a point, nothing unknown behind it), what the rules could
+  // still contribute is what they contribute now, and the range is the certainty itself.
+  bool decided = true;
+  const absl::Span<const int> rules = rule_base.RulesOf(node);
+  for (int index : rules) {
     const Rule& rule = rule_base.rules()[index];
     RuleState& state = evaluation.rules[index];
     state.premise = RunPlan(rule_base, rule, /*possible=*/false, evaluation);
@@ -133,19 +152,31 @@ void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
           state.possible.hi > kFiringThreshold ? RuleStatus::kBlocked : RuleStatus::kFailed;
       state.contribution = 0;
     }
+    decided = decided && state.possible.lo == state.possible.hi &&
+              state.premise.lo == state.possible.lo && state.premise.hi == state.possible.hi;
+  }
+  const double certainty = now.Result();
+  evaluation.certainty[node] = certainty;
+  if (decided) {
+    evaluation.range[node] = {certainty, certainty};
+    return;
+  }
+  CertaintyAccumulator lowest, highest;
+  for (int index : rules) {
+    const double cf = rule_base.rules()[index].cf;
+    const Interval& possible = evaluation.rules[index].possible;
     // What this rule could still contribute; the combination is monotone in each argument,
     // so combining the ends gives the ends of the conclusion's range.
     double a = 0, b = 0;
-    if (state.possible.lo > kFiringThreshold) {
-      a = rule.cf * state.possible.lo;
-      b = rule.cf * state.possible.hi;
-    } else if (state.possible.hi > kFiringThreshold) {
-      b = rule.cf * state.possible.hi;
+    if (possible.lo > kFiringThreshold) {
+      a = cf * possible.lo;
+      b = cf * possible.hi;
+    } else if (possible.hi > kFiringThreshold) {
+      b = cf * possible.hi;
     }
     lowest.Add(std::min(a, b));
     highest.Add(std::max(a, b));
   }
-  evaluation.certainty[node] = now.Result();
   evaluation.range[node] = {lowest.Result(), highest.Result()};
 }
 
@@ -153,7 +184,7 @@ void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
 
 void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   CertaintyAccumulator now;
-  for (int index : rule_base.node(node).rules) {
+  for (int index : rule_base.RulesOf(node)) {
     const Rule& rule = rule_base.rules()[index];
     Interval premise = RunPlan(rule_base, rule, /*possible=*/false, evaluation);
     if (premise.lo > kFiringThreshold) now.Add(rule.cf * premise.lo);
@@ -249,7 +280,7 @@ void ResetTo(const RuleBase& rule_base, const Evaluation& baseline, Evaluation& 
   for (int node : evaluation.evaluated) {
     evaluation.certainty[node] = baseline.certainty[node];
     evaluation.range[node] = baseline.range[node];
-    for (int rule : rule_base.node(node).rules) evaluation.rules[rule] = baseline.rules[rule];
+    for (int rule : rule_base.RulesOf(node)) evaluation.rules[rule] = baseline.rules[rule];
   }
   evaluation.written_facts.clear();
   evaluation.evaluated.clear();

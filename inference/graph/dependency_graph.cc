@@ -28,12 +28,20 @@ DependencyGraph::~DependencyGraph() = default;
 DependencyGraph::DependencyGraph(DependencyGraph&&) noexcept = default;
 DependencyGraph& DependencyGraph::operator=(DependencyGraph&&) noexcept = default;
 
-void DependencyGraph::AddEdge(int from, int to) {
-  auto [edge, inserted] = boost::add_edge(from, to, impl_->graph);
-  (void)edge;
-  if (!inserted) return;
-  auto at = std::lower_bound(edges_.begin(), edges_.end(), std::make_pair(from, to));
-  edges_.insert(at, {from, to});
+void DependencyGraph::AddEdge(int from, int to) { boost::add_edge(from, to, impl_->graph); }
+
+std::vector<std::pair<int, int>> DependencyGraph::edges() const {
+  // Out-edges are kept in a set ordered by target, so walking the vertices in index order
+  // yields the edges sorted, without a sorted copy to maintain on every insertion.
+  const Graph& g = impl_->graph;
+  std::vector<std::pair<int, int>> edges;
+  edges.reserve(boost::num_edges(g));
+  for (int v = 0; v < node_count_; ++v) {
+    for (auto [it, end] = boost::out_edges(v, g); it != end; ++it) {
+      edges.emplace_back(v, static_cast<int>(boost::target(*it, g)));
+    }
+  }
+  return edges;
 }
 
 std::vector<std::vector<int>> DependencyGraph::Cycles() const {

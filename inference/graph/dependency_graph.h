@@ -23,7 +23,7 @@ class DependencyGraph {
 
   int node_count() const { return node_count_; }
   // Distinct edges (from, to), sorted.
-  const std::vector<std::pair<int, int>>& edges() const { return edges_; }
+  std::vector<std::pair<int, int>> edges() const;
 
   // Every cycle as the sorted member list of a strongly connected component (a node with a
   // self-edge counts); components ordered by their smallest member. Empty for a DAG.
@@ -43,7 +43,6 @@ class DependencyGraph {
  private:
   struct Impl;
   int node_count_;
-  std::vector<std::pair<int, int>> edges_;
   std::unique_ptr<Impl> impl_;
 };
 

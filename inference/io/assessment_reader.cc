@@ -925,26 +925,31 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
     check_text(area.note(), [&] { return path() + ".note"; });
   }
 
-  // Map order is unspecified: sort so that the message is stable.
-  std::vector<const std::string*> ids;
-  for (const auto& [id, unused] : assessment.observations()) ids.push_back(&id);
-  std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) { return *a < *b; });
-  for (const std::string* id : ids) {
-    const proto::Observation& observation = assessment.observations().at(*id);
+  // Map order is unspecified: problems are sorted by indicator id afterwards, so that the
+  // message is stable (and a clean assessment pays for no sorting).
+  struct ObservationProblem {
+    const std::string* id;
+    std::string path, message;
+  };
+  std::vector<ObservationProblem> found;
+  for (const auto& [key, observation] : assessment.observations()) {
+    const std::string* id = &key;
     auto path = [id] { return ObservationPath(*id); };
+    auto add = [&](std::string at, std::string message) {
+      found.push_back({id, std::move(at), std::move(message)});
+    };
     if (IsBlank(*id) || !IsValidUtf8(*id)) {
-      problems.Add(nowhere, path(), Expected("an indicator id", Quote(*id)));
+      add(path(), Expected("an indicator id", Quote(*id)));
       continue;
     }
-    if (std::string problem = CheckDeclared(*id, schema); !problem.empty()) {
-      problems.Add(nowhere, path(), std::move(problem));
+    if (auto declared = schema.find(*id); declared == schema.end()) {
+      add(path(), CheckDeclared(*id, schema));
     } else {
       std::optional<Value> value;
       switch (observation.value_case()) {
         case proto::Observation::kNumber:
           if (!std::isfinite(observation.number())) {
-            problems.Add(nowhere, path(),
-                         Expected("a finite number", FormatNumber(observation.number())));
+            add(path(), Expected("a finite number", FormatNumber(observation.number())));
           } else {
             value = observation.number();
           }
@@ -954,27 +959,36 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
           break;
         case proto::Observation::kChoice:
           if (IsBlank(observation.choice()) || !IsValidUtf8(observation.choice())) {
-            problems.Add(nowhere, path(), Expected(kChoiceExpected, Quote(observation.choice())));
+            add(path(), Expected(kChoiceExpected, Quote(observation.choice())));
           } else {
             value = observation.choice();
           }
           break;
         case proto::Observation::VALUE_NOT_SET:
-          problems.Add(nowhere, path(), Expected("a number, flag or choice", "no value"));
+          add(path(), Expected("a number, flag or choice", "no value"));
           break;
       }
       if (value) {
-        if (std::string problem = CheckAgainstSchema(*value, schema.at(*id)); !problem.empty()) {
-          problems.Add(nowhere, path(), std::move(problem));
+        if (std::string problem = CheckAgainstSchema(*value, declared->second); !problem.empty()) {
+          add(path(), std::move(problem));
         }
       }
     }
     // 0 is the proto default and means "not given".
     if (observation.confidence() != 0 && !ValidConfidence(observation.confidence())) {
-      problems.Add(nowhere, path() + ".confidence",
-                   Expected(kConfidenceExpected, FormatNumber(observation.confidence())));
+      add(path() + ".confidence",
+          Expected(kConfidenceExpected, FormatNumber(observation.confidence())));
     }
-    check_text(observation.source(), [&] { return path() + ".source"; });
+    if (!IsValidUtf8(observation.source())) {
+      add(path() + ".source", Expected(kTextExpected, Quote(observation.source())));
+    }
+  }
+  std::stable_sort(found.begin(), found.end(), [](const ObservationProblem& a,
+                                                  const ObservationProblem& b) {
+    return *a.id < *b.id;
+  });
+  for (ObservationProblem& problem : found) {
+    problems.Add(nowhere, std::move(problem.path), std::move(problem.message));
   }
   if (problems.empty()) return absl::OkStatus();
   return problems.ToStatus("");

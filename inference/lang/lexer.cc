@@ -4,15 +4,17 @@
 #include <cctype>
 #include <charconv>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace align::inference {
 namespace {
 
-bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)); }
+// ASCII only, whatever the locale: identifiers and numbers are ASCII in the language.
+bool IsIdentStart(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsIdentChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsDigit(char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }
 
 class Lexer {
  public:
@@ -21,6 +23,7 @@ class Lexer {
 
   std::vector<Token> Run() {
     std::vector<Token> tokens;
+    tokens.reserve(text_.size() / 8 + 1);  // rule files run to about one token per 8 bytes
     int last_line = 0;
     while (true) {
       SkipSpaceAndComments();
@@ -54,12 +57,18 @@ class Lexer {
     }
     ++pos_;
   }
+  // Advances over `count` characters known to hold no line break.
+  void AdvanceInLine(size_t count) {
+    pos_ += count;
+    column_ += static_cast<int>(count);
+  }
 
   void SkipSpaceAndComments() {
     while (pos_ < text_.size()) {
       char c = Peek();
       if (c == '#') {
-        while (pos_ < text_.size() && Peek() != '\n') Advance();
+        size_t end = text_.find('\n', pos_);
+        AdvanceInLine((end == absl::string_view::npos ? text_.size() : end) - pos_);
       } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
         Advance();
       } else {
@@ -139,7 +148,9 @@ class Lexer {
 
   void LexIdentifier() {
     while (true) {
-      while (IsIdentChar(Peek())) Advance();
+      size_t end = pos_;
+      while (end < text_.size() && IsIdentChar(text_[end])) ++end;
+      AdvanceInLine(end - pos_);
       // A dot continues the identifier only when a word follows it ('..' is a range).
       if (Peek() == '.' && IsIdentStart(Peek(1))) {
         Advance();
@@ -194,6 +205,17 @@ class Lexer {
         // Keep what was read, so that the parser goes on as if the string were closed.
         Error(token.line, token.column, "unterminated string; close it with '\"' on the same line");
         break;
+      }
+      // Plain characters up to the next quote, backslash or line end go in at once.
+      size_t end = pos_;
+      while (end < text_.size() && text_[end] != '"' && text_[end] != '\\' &&
+             text_[end] != '\n') {
+        ++end;
+      }
+      if (end != pos_) {
+        value.append(text_.data() + pos_, end - pos_);
+        AdvanceInLine(end - pos_);
+        continue;
       }
       char c = Peek();
       Advance();

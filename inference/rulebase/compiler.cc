@@ -3,10 +3,12 @@
 #include "inference/rulebase/wording.h"
 
 #include <algorithm>
-#include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "inference/eval/certainty.h"
@@ -95,6 +97,7 @@ class RuleBaseCompiler {
     base.digest_ = Sha256Hex(digest_input);
     ReadHeader(base);
     base.nodes_ = std::move(nodes_);
+    base.node_index_.reserve(base.nodes_.size());
     for (size_t i = 0; i < base.nodes_.size(); ++i) base.node_index_[base.nodes_[i].id] = i;
     CompileRules(base);
     CheckGraph(base);
@@ -147,8 +150,10 @@ class RuleBaseCompiler {
   // Gathers every declaration into one table sorted by id, so that indices do not depend on
   // file order. Built-in portfolio indicators come from the engine.
   void DeclareNodes() {
-    std::map<std::string, NodeInfo> by_id;
-    std::map<std::string, SourceLocation> first_seen;
+    std::vector<NodeInfo> declared;
+    // Where each id was first declared; null for the built-in ones. Keys point into the
+    // syntax trees and the engine's static list, both alive for the whole compilation.
+    absl::flat_hash_map<absl::string_view, const SourceLocation*> first_seen;
     for (const std::string& id : PortfolioIndicatorIds()) {
       NodeInfo node;
       node.id = id;
@@ -160,47 +165,48 @@ class RuleBaseCompiler {
       node.unit = "%";
       node.title = BuiltinTitle(id);
       node.description = "Computed by the engine from the assessment's service areas.";
-      by_id.emplace(id, std::move(node));
+      first_seen.emplace(id, nullptr);
+      declared.push_back(std::move(node));
     }
     auto claim = [&](const std::string& id, const SourceLocation& at) {
-      if (by_id.count(id) != 0) {
-        auto first = first_seen.find(id);
-        if (first == first_seen.end()) {
-          diagnostics_.Error(at, "duplicate-id",
-                             absl::StrCat("'", id, "' is a built-in portfolio indicator and "
-                                          "cannot be declared"));
-        } else {
-          diagnostics_.Error(at, "duplicate-id", absl::StrCat("'", id, "' is declared twice"),
-                             absl::StrCat("first declared at ", Where(first->second)));
-        }
-        return false;
+      auto [first, inserted] = first_seen.emplace(id, &at);
+      if (inserted) return true;
+      if (first->second == nullptr) {
+        diagnostics_.Error(at, "duplicate-id",
+                           absl::StrCat("'", id, "' is a built-in portfolio indicator and "
+                                        "cannot be declared"));
+      } else {
+        diagnostics_.Error(at, "duplicate-id", absl::StrCat("'", id, "' is declared twice"),
+                           absl::StrCat("first declared at ", Where(*first->second)));
       }
-      first_seen.emplace(id, at);
-      return true;
+      return false;
     };
     // Claim ids in source order, so that a duplicate is reported at the later declaration.
-    std::vector<std::pair<const SourceLocation*, const ast::IndicatorDecl*>> indicators;
-    std::vector<std::pair<const SourceLocation*, const ast::ConclusionDecl*>> conclusions;
-    for (const ast::File& file : asts_) {
-      for (const auto& decl : file.indicators) indicators.emplace_back(&decl.location, &decl);
-      for (const auto& decl : file.conclusions) conclusions.emplace_back(&decl.location, &decl);
-    }
+    // The files are sorted by path, so a file's rank orders locations as its path would.
     struct Claim {
-      const SourceLocation* at;
+      int file, line, column;
       const ast::IndicatorDecl* indicator;
       const ast::ConclusionDecl* conclusion;
     };
     std::vector<Claim> claims;
-    for (auto [at, decl] : indicators) claims.push_back({at, decl, nullptr});
-    for (auto [at, decl] : conclusions) claims.push_back({at, nullptr, decl});
+    int file_rank = 0;
+    for (size_t f = 0; f < asts_.size(); ++f) {
+      if (f > 0 && asts_[f].path != asts_[f - 1].path) file_rank = static_cast<int>(f);
+      for (const auto& decl : asts_[f].indicators) {
+        claims.push_back({file_rank, decl.location.line, decl.location.column, &decl, nullptr});
+      }
+      for (const auto& decl : asts_[f].conclusions) {
+        claims.push_back({file_rank, decl.location.line, decl.location.column, nullptr, &decl});
+      }
+    }
     std::sort(claims.begin(), claims.end(), [](const Claim& a, const Claim& b) {
-      return std::tie(a.at->file, a.at->line, a.at->column) <
-             std::tie(b.at->file, b.at->line, b.at->column);
+      return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
     });
+    declared.reserve(declared.size() + claims.size());
     for (const Claim& c : claims) {
       if (c.indicator != nullptr) {
         if (!claim(c.indicator->id, c.indicator->location)) continue;
-        by_id.emplace(c.indicator->id, DeclareIndicator(*c.indicator));
+        declared.push_back(DeclareIndicator(*c.indicator));
         continue;
       }
       {
@@ -218,10 +224,17 @@ class RuleBaseCompiler {
         }
         CheckTitle(decl.properties, decl.location, decl.keyword, decl.id);
         ReadAllows(decl.properties, diagnostics_, node.allowed_checks);
-        by_id.emplace(decl.id, std::move(node));
+        declared.push_back(std::move(node));
       }
     }
-    for (auto& [id, node] : by_id) nodes_.push_back(std::move(node));
+    // Ids are distinct here, so sorting by id gives one order whatever the files' order.
+    std::vector<NodeInfo*> by_id;
+    by_id.reserve(declared.size());
+    for (NodeInfo& node : declared) by_id.push_back(&node);
+    std::sort(by_id.begin(), by_id.end(),
+              [](const NodeInfo* a, const NodeInfo* b) { return a->id < b->id; });
+    nodes_.reserve(by_id.size());
+    for (NodeInfo* node : by_id) nodes_.push_back(std::move(*node));
   }
 
   NodeInfo DeclareIndicator(const ast::IndicatorDecl& decl) {
@@ -285,15 +298,15 @@ class RuleBaseCompiler {
 
   void CompileRules(RuleBase& base) {
     std::vector<const ast::RuleDecl*> decls;
-    std::map<std::string, SourceLocation> first_seen;
+    absl::flat_hash_map<absl::string_view, const SourceLocation*> first_seen;
     for (const ast::File& file : asts_) {
       for (const ast::RuleDecl& rule : file.rules) {
         named_conclusions_.insert(rule.conclusion);
-        auto [it, inserted] = first_seen.emplace(rule.id, rule.location);
+        auto [it, inserted] = first_seen.emplace(rule.id, &rule.location);
         if (!inserted) {
           diagnostics_.Error(rule.location, "duplicate-id",
                              absl::StrCat("rule '", rule.id, "' is declared twice"),
-                             absl::StrCat("first declared at ", Where(it->second)));
+                             absl::StrCat("first declared at ", Where(*it->second)));
           continue;
         }
         decls.push_back(&rule);
@@ -301,7 +314,9 @@ class RuleBaseCompiler {
     }
     std::sort(decls.begin(), decls.end(),
               [](const ast::RuleDecl* a, const ast::RuleDecl* b) { return a->id < b->id; });
+    base.rules_.reserve(decls.size());
     for (const ast::RuleDecl* decl : decls) CompileRule(base, *decl);
+    base.rule_index_.reserve(base.rules_.size());
     for (size_t r = 0; r < base.rules_.size(); ++r) base.rule_index_[base.rules_[r].id] = r;
   }
 
@@ -660,12 +675,15 @@ class RuleBaseCompiler {
     }
     // Which nodes can reach a cause (causes included).
     std::vector<char> leads_to_cause(n, 0);
-    for (auto it = base.evaluation_order_.rbegin(); it != base.evaluation_order_.rend(); ++it) {
-      if (base.nodes_[*it].kind == NodeKind::kCause) leads_to_cause[*it] = 1;
+    for (int node : base.evaluation_order_) {
+      if (base.nodes_[node].kind == NodeKind::kCause) leads_to_cause[node] = 1;
+    }
+    std::vector<std::vector<int>> successors(n), predecessors(n);
+    for (const auto& [from, to] : base.graph_.edges()) {
+      successors[from].push_back(to);
+      predecessors[to].push_back(from);
     }
     // A node leads to a cause if one of its successors does; walk conclusions backwards.
-    std::vector<std::vector<int>> successors(n);
-    for (const auto& [from, to] : base.graph_.edges()) successors[from].push_back(to);
     for (auto it = base.evaluation_order_.rbegin(); it != base.evaluation_order_.rend(); ++it) {
       for (int next : successors[*it]) leads_to_cause[*it] |= leads_to_cause[next];
     }
@@ -677,29 +695,42 @@ class RuleBaseCompiler {
       std::sort(readers.begin(), readers.end());
       readers.erase(std::unique(readers.begin(), readers.end()), readers.end());
     }
+    // The indicators behind a conclusion are those behind its inputs, plus the inputs that
+    // are indicators. In evaluation order every input's set is complete before it is needed,
+    // so one pass replaces a graph search per conclusion.
+    std::vector<int> added_for(n, -1);  // the conclusion an indicator was last added for
+    for (int node : base.evaluation_order_) {
+      std::vector<int>& behind = base.indicators_behind_[node];
+      auto add = [&](int indicator) {
+        if (added_for[indicator] == node) return;
+        added_for[indicator] = node;
+        behind.push_back(indicator);
+      };
+      for (int input : predecessors[node]) {
+        if (base.nodes_[input].kind == NodeKind::kIndicator) {
+          add(input);
+        } else {
+          for (int indicator : base.indicators_behind_[input]) add(indicator);
+        }
+      }
+      std::sort(behind.begin(), behind.end());
+    }
+    // An indicator can change exactly the conclusions it is behind; walking them in evaluation
+    // order lists each indicator's plan already in that order.
+    for (int node : base.evaluation_order_) {
+      if (!leads_to_cause[node]) continue;
+      const bool cause = base.nodes_[node].kind == NodeKind::kCause;
+      for (int indicator : base.indicators_behind_[node]) {
+        base.to_causes_[indicator].push_back(node);
+        if (cause) base.causes_of_[indicator].push_back(node);
+      }
+    }
     for (size_t node = 0; node < n; ++node) {
       const NodeInfo& info = base.nodes_[node];
-      if (info.kind != NodeKind::kIndicator) {
-        for (int up : base.graph_.Upstream(static_cast<int>(node))) {
-          if (base.nodes_[up].kind == NodeKind::kIndicator) base.indicators_behind_[node].push_back(up);
-        }
-        continue;
-      }
-      // Indicators that reach no cause need no search (most, in a large findings-only base).
-      bool reaches_cause = false;
-      for (int reader : base.reader_conclusions_[node]) reaches_cause |= leads_to_cause[reader] != 0;
-      if (!reaches_cause) continue;
-      std::vector<int> downstream = base.graph_.Downstream(static_cast<int>(node));
-      std::vector<int>& plan = base.to_causes_[node];
-      for (int d : downstream) {
-        if (!leads_to_cause[d]) continue;
-        plan.push_back(d);
-        if (base.nodes_[d].kind == NodeKind::kCause) base.causes_of_[node].push_back(d);
-      }
-      std::sort(plan.begin(), plan.end(), [&](int a, int b) {
-        return base.evaluation_rank_[a] < base.evaluation_rank_[b];
-      });
-      if (!info.builtin && !base.causes_of_[node].empty()) {
+      if (info.kind != NodeKind::kIndicator) continue;
+      std::vector<int>& causes = base.causes_of_[node];
+      std::sort(causes.begin(), causes.end());
+      if (!info.builtin && !causes.empty()) {
         base.askable_indicators_.push_back(static_cast<int>(node));
       }
     }
@@ -708,7 +739,8 @@ class RuleBaseCompiler {
   Diagnostics& diagnostics_;
   std::vector<ast::File> asts_;
   std::vector<NodeInfo> nodes_;
-  std::set<std::string> named_conclusions_;  // every id after 'then', broken rules included
+  // Every id after 'then', broken rules included; the views point into asts_.
+  absl::flat_hash_set<absl::string_view> named_conclusions_;
   std::unique_ptr<RuleBase> rule_base_;
 };
 

@@ -109,6 +109,8 @@ class RuleBase {
   std::optional<int> FindNode(absl::string_view id) const;
 
   const std::vector<Rule>& rules() const { return rules_; }
+  // The rules that conclude `node` (a conclusion), by rule index, sorted by rule id.
+  absl::Span<const int> RulesOf(int node) const { return nodes_[node].rules; }
   std::optional<int> FindRule(absl::string_view id) const;
   absl::Span<const Op> Plan(const Rule& rule) const {
     return absl::MakeConstSpan(ops_).subspan(rule.first_op, rule.op_count);
