@@ -7,19 +7,34 @@
 #include <iterator>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/arena.h"
 #include "inference/engine.h"
 #include "inference/rulebase/compiler.h"
 #include "inference/util/status_macros.h"
 
 namespace align::bench {
+
+absl::string_view OursVariantName(OursVariant variant) {
+  switch (variant) {
+    case OursVariant::kHowOnHeap: return "ours, HOW written (heap)";
+    case OursVariant::kHowOnArena: return "ours, HOW written (arena)";
+    case OursVariant::kHowOnDemand: return "ours, HOW kept, rendered on demand";
+  }
+  return "ours";
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The first block of the arena the arena variant writes its answers on.
+constexpr size_t kArenaBlockBytes = size_t{1} << 20;
 
 double NanosSince(Clock::time_point start) {
   return std::chrono::duration<double, std::nano>(Clock::now() - start).count();
@@ -85,46 +100,128 @@ void FindingIds(const proto::Diagnosis& diagnosis, std::vector<std::string>* ids
   for (const proto::Conclusion& finding : diagnosis.findings()) ids->push_back(finding.id());
 }
 
-// The engines, built and loaded, with the cases as each takes them.
+void FindingIds(const inference::Consultation& consultation, std::vector<std::string>* ids) {
+  ids->clear();
+  const inference::RuleBase& rules = consultation.rule_base();
+  for (int node : consultation.concluded()) {
+    const inference::NodeInfo& info = rules.node(node);
+    if (info.kind == inference::NodeKind::kFinding) ids->push_back(info.id);
+  }
+}
+
+// Whether the HOW of a concluded finding shows a fired rule that concludes it, both in the
+// compiled rule base and in the workload the rules were generated from.
+bool HasFiredRuleConcluding(const Workload& workload, const inference::RuleBase& rules, int node,
+                            const proto::Explanation& how) {
+  if (!how.concluded() || how.node_id() != rules.node(node).id) return false;
+  const int finding = FindingIndex(how.node_id());
+  for (const proto::RuleTrace& trace : how.rules()) {
+    if (trace.outcome() != proto::RULE_FIRED) continue;
+    const std::optional<int> rule = rules.FindRule(trace.rule_id());
+    const int generated = RuleIndex(trace.rule_id());
+    if (rule && rules.rules()[*rule].conclusion == node && generated >= 0 &&
+        generated < static_cast<int>(workload.rules.size()) &&
+        workload.rules[generated].conclusion == finding) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The engines, built and loaded, with the cases as each takes them, and the arena our answers
+// are written on in the arena variant, reused from the gate through every round.
 struct Contestants {
   std::unique_ptr<inference::Engine> ours;
   std::unique_ptr<ClipsPeer> clips;
   std::vector<proto::Assessment> assessments;
+  std::vector<char> arena_block = std::vector<char>(kArenaBlockBytes);
+  std::unique_ptr<google::protobuf::Arena> arena;
+
+  Contestants() {
+    google::protobuf::ArenaOptions arena_options;
+    arena_options.initial_block = arena_block.data();
+    arena_options.initial_block_size = arena_block.size();
+    arena = std::make_unique<google::protobuf::Arena>(arena_options);
+  }
 };
+
+// Each variant's findings against CLIPS's (sorted) for one case; a Disagreement per variant
+// that differs.
+void CompareFindings(int case_index, OursVariant variant, std::vector<std::string> ours,
+                     const std::vector<std::string>& clips, SizeResult& result) {
+  ours = Sorted(std::move(ours));
+  if (ours == clips) return;
+  Disagreement d;
+  d.case_index = case_index;
+  d.variant = variant;
+  std::set_difference(ours.begin(), ours.end(), clips.begin(), clips.end(),
+                      std::back_inserter(d.only_ours));
+  std::set_difference(clips.begin(), clips.end(), ours.begin(), ours.end(),
+                      std::back_inserter(d.only_clips));
+  result.disagreements.push_back(std::move(d));
+}
 
 absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
                   Contestants& contestants, SizeResult& result) {
   const inference::DiagnoseOptions measured = MeasuredOptions();
-  std::vector<std::string> ours_ids, clips_ids, default_ids;
+  const inference::RuleBase& rules = contestants.ours->rule_base();
+  google::protobuf::Arena& arena = *contestants.arena;
+  std::vector<std::string> clips_ids, ours_ids, default_ids;
   int64_t findings = 0, clips_fired = 0, ours_fired = 0, chained_fired = 0, touched = 0;
+  int64_t explained = 0;
+  double explain_ns = 0;
   for (size_t c = 0; c < workload.cases.size(); ++c) {
-    ASSIGN_OR_RETURN(proto::Diagnosis diagnosis,
-                     contestants.ours->Diagnose(contestants.assessments[c], measured));
-    FindingIds(diagnosis, &ours_ids);
+    const int case_index = static_cast<int>(c);
+    const proto::Assessment& assessment = contestants.assessments[c];
+    const size_t disagreements_before = result.disagreements.size();
     ASSIGN_OR_RETURN(int64_t fired, contestants.clips->Run(workload.cases[c], &clips_ids));
-    ours_ids = Sorted(std::move(ours_ids));
     clips_ids = Sorted(std::move(clips_ids));
-    if (ours_ids != clips_ids) {
-      Disagreement d;
-      d.case_index = static_cast<int>(c);
-      std::set_difference(ours_ids.begin(), ours_ids.end(), clips_ids.begin(), clips_ids.end(),
-                          std::back_inserter(d.only_ours));
-      std::set_difference(clips_ids.begin(), clips_ids.end(), ours_ids.begin(), ours_ids.end(),
-                          std::back_inserter(d.only_clips));
-      result.disagreements.push_back(std::move(d));
-      continue;
+
+    ASSIGN_OR_RETURN(proto::Diagnosis diagnosis, contestants.ours->Diagnose(assessment, measured));
+    FindingIds(diagnosis, &ours_ids);
+    CompareFindings(case_index, OursVariant::kHowOnHeap, ours_ids, clips_ids, result);
+
+    auto* on_arena = google::protobuf::Arena::CreateMessage<proto::Diagnosis>(&arena);
+    RETURN_IF_ERROR(contestants.ours->DiagnoseInto(assessment, measured, on_arena));
+    FindingIds(*on_arena, &ours_ids);
+    result.arena_peak_bytes =
+        std::max<int64_t>(result.arena_peak_bytes, static_cast<int64_t>(arena.SpaceUsed()));
+    arena.Reset();
+    CompareFindings(case_index, OursVariant::kHowOnArena, ours_ids, clips_ids, result);
+
+    {
+      ASSIGN_OR_RETURN(inference::Consultation consultation, contestants.ours->Consult(assessment));
+      FindingIds(consultation, &ours_ids);
+      CompareFindings(case_index, OursVariant::kHowOnDemand, ours_ids, clips_ids, result);
+      Disagreement unexplained;
+      for (int node : consultation.concluded()) {
+        if (rules.node(node).kind != inference::NodeKind::kFinding) continue;
+        const Clock::time_point start = Clock::now();
+        const proto::Explanation how = consultation.Explain(node);
+        explain_ns += NanosSince(start);
+        ++explained;
+        if (!HasFiredRuleConcluding(workload, rules, node, how)) {
+          unexplained.unexplained.push_back(rules.node(node).id);
+        }
+      }
+      if (!unexplained.unexplained.empty()) {
+        unexplained.case_index = case_index;
+        unexplained.variant = OursVariant::kHowOnDemand;
+        result.disagreements.push_back(std::move(unexplained));
+      }
     }
+    if (result.disagreements.size() != disagreements_before) continue;
+
     if (options.default_options_rounds > 0) {
-      ASSIGN_OR_RETURN(proto::Diagnosis full,
-                       contestants.ours->Diagnose(contestants.assessments[c]));
+      ASSIGN_OR_RETURN(proto::Diagnosis full, contestants.ours->Diagnose(assessment));
       FindingIds(full, &default_ids);
-      if (Sorted(std::move(default_ids)) != ours_ids) {
+      if (Sorted(std::move(default_ids)) != clips_ids) {
         return absl::InternalError(
             absl::StrCat("case ", c, ": default DiagnoseOptions changed the findings concluded"));
       }
     }
 
-    findings += static_cast<int64_t>(ours_ids.size());
+    findings += static_cast<int64_t>(clips_ids.size());
     clips_fired += fired;
     for (const proto::Conclusion& finding : diagnosis.findings()) {
       for (const proto::RuleTrace& rule : finding.explanation().rules()) {
@@ -138,7 +235,7 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
       }
     }
     std::vector<bool> concluded(workload.findings, false);
-    for (const std::string& id : ours_ids) {
+    for (const std::string& id : clips_ids) {
       const int index = FindingIndex(id);
       if (index >= 0 && index < workload.findings) concluded[index] = true;
     }
@@ -150,59 +247,76 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
   result.ours_fired_per_case = ours_fired / cases;
   result.chained_fired_per_case = chained_fired / cases;
   result.touched_per_case = touched / cases;
+  result.explain_ns_per_finding = explained > 0 ? explain_ns / explained : 0;
   return absl::OkStatus();
 }
 
 absl::Status Measure(const Workload& workload, const ComparisonOptions& options,
                      Contestants& contestants, SizeResult& result) {
   const size_t cases = workload.cases.size();
+  const inference::Engine& ours = *contestants.ours;
+  google::protobuf::Arena& arena = *contestants.arena;
   std::vector<std::string> ids;
-  auto clips_pass = [&](std::vector<double>& ns) -> absl::Status {
-    for (size_t c = 0; c < cases; ++c) {
-      const Clock::time_point start = Clock::now();
-      absl::StatusOr<int64_t> fired = contestants.clips->Run(workload.cases[c], &ids);
-      ns.push_back(NanosSince(start));
-      if (!fired.ok()) return fired.status();
-    }
-    return absl::OkStatus();
+  // One pass over the cases, each timed on its own.
+  using Pass = std::function<absl::Status(std::vector<double>&)>;
+  auto timed = [&](const std::function<absl::Status(size_t)>& diagnose) -> Pass {
+    return [&, diagnose](std::vector<double>& ns) -> absl::Status {
+      for (size_t c = 0; c < cases; ++c) {
+        const Clock::time_point start = Clock::now();
+        const absl::Status status = diagnose(c);
+        ns.push_back(NanosSince(start));
+        RETURN_IF_ERROR(status);
+      }
+      return absl::OkStatus();
+    };
   };
-  auto ours_pass = [&](const inference::DiagnoseOptions& diagnose_options,
-                       std::vector<double>& ns) -> absl::Status {
-    for (size_t c = 0; c < cases; ++c) {
-      absl::Status status;
-      const Clock::time_point start = Clock::now();
-      {
-        absl::StatusOr<proto::Diagnosis> diagnosis =
-            contestants.ours->Diagnose(contestants.assessments[c], diagnose_options);
-        if (diagnosis.ok()) {
-          FindingIds(*diagnosis, &ids);
-        } else {
-          status = diagnosis.status();
-        }
-      }  // the diagnosis is freed inside the timing, as CLIPS frees its facts in the next reset
-      ns.push_back(NanosSince(start));
-      RETURN_IF_ERROR(status);
-    }
-    return absl::OkStatus();
+  const Pass clips_pass = timed([&](size_t c) -> absl::Status {
+    return contestants.clips->Run(workload.cases[c], &ids).status();
+  });
+  auto diagnose_pass = [&](const inference::DiagnoseOptions& diagnose_options) {
+    return timed([&, diagnose_options](size_t c) -> absl::Status {
+      // The diagnosis is freed inside the timing, as CLIPS frees its facts in the next reset.
+      ASSIGN_OR_RETURN(proto::Diagnosis diagnosis,
+                       ours.Diagnose(contestants.assessments[c], diagnose_options));
+      FindingIds(diagnosis, &ids);
+      return absl::OkStatus();
+    });
   };
-
   const inference::DiagnoseOptions measured = MeasuredOptions();
-  std::vector<std::vector<double>> clips_ns(options.rounds), ours_ns(options.rounds);
+  const Pass arena_pass = timed([&](size_t c) -> absl::Status {
+    auto* diagnosis = google::protobuf::Arena::CreateMessage<proto::Diagnosis>(&arena);
+    const absl::Status status = ours.DiagnoseInto(contestants.assessments[c], measured, diagnosis);
+    if (status.ok()) FindingIds(*diagnosis, &ids);
+    arena.Reset();
+    return status;
+  });
+  const Pass on_demand_pass = timed([&](size_t c) -> absl::Status {
+    // The consultation returns its evaluation to the pool inside the timing.
+    ASSIGN_OR_RETURN(inference::Consultation consultation,
+                     ours.Consult(contestants.assessments[c]));
+    FindingIds(consultation, &ids);
+    return absl::OkStatus();
+  });
+
+  // In the order of RoundOrder(); round r starts with contestant r mod their number.
+  const std::vector<Pass> passes = {clips_pass, diagnose_pass(measured), arena_pass,
+                                    on_demand_pass};
+  std::vector<std::vector<std::vector<double>>> ns(
+      passes.size(), std::vector<std::vector<double>>(options.rounds));
   for (int r = 0; r < options.rounds; ++r) {
-    if (r % 2 == 0) {
-      RETURN_IF_ERROR(clips_pass(clips_ns[r]));
-      RETURN_IF_ERROR(ours_pass(measured, ours_ns[r]));
-    } else {
-      RETURN_IF_ERROR(ours_pass(measured, ours_ns[r]));
-      RETURN_IF_ERROR(clips_pass(clips_ns[r]));
+    for (size_t k = 0; k < passes.size(); ++k) {
+      const size_t contestant = (r + k) % passes.size();
+      RETURN_IF_ERROR(passes[contestant](ns[contestant][r]));
     }
   }
   std::vector<std::vector<double>> default_ns(options.default_options_rounds);
-  for (std::vector<double>& round : default_ns) {
-    RETURN_IF_ERROR(ours_pass(inference::DiagnoseOptions{}, round));
+  const Pass default_pass = diagnose_pass(inference::DiagnoseOptions{});
+  for (std::vector<double>& round : default_ns) RETURN_IF_ERROR(default_pass(round));
+
+  result.clips = Summarize(ns[0]);
+  for (OursVariant variant : kAllOursVariants) {
+    result.ours[static_cast<int>(variant)] = Summarize(ns[1 + static_cast<int>(variant)]);
   }
-  result.clips = Summarize(clips_ns);
-  result.ours = Summarize(ours_ns);
   result.ours_default_options = Summarize(default_ns);
   return absl::OkStatus();
 }
@@ -236,15 +350,20 @@ std::string NsPer(double ns, double count) {
 }
 
 std::string Setup(const ComparisonOptions& options) {
+  std::vector<absl::string_view> order = {"CLIPS"};
+  for (OursVariant variant : kAllOursVariants) order.push_back(OursVariantName(variant));
   return absl::StrCat(
-      options.rounds, " alternating rounds (CLIPS first in even rounds, ours first in odd). ",
-      "CLIPS facts: ", ClipsLayoutName(options.clips_layout), ", asserted with ",
-      ClipsAssertName(options.clips_assert), ". Ours: DiagnoseOptions{include_explanations = "
-      "true, max_questions = 0, max_would_fire = 0}. A CLIPS diagnosis is EnvReset + asserts + "
-      "EnvRun + reading the findings off the fact list; ours is Engine::Diagnose on a prebuilt "
-      "Assessment + reading the finding ids. The CLIPS is Debian 12's libclips 6.30, which is "
-      "compiled without optimisation (its code keeps every local on the stack): an optimised "
-      "build of CLIPS would be faster than measured here.");
+      options.rounds, options.rounds == 1 ? " round" : " rounds",
+      "; in each, every contestant diagnoses every case in turn, in the order ",
+      absl::StrJoin(order, "; "),
+      ", rotated by one each round so that none always goes first. CLIPS facts: ",
+      ClipsLayoutName(options.clips_layout), ", asserted with ",
+      ClipsAssertName(options.clips_assert), ". A CLIPS diagnosis is EnvReset + asserts + "
+      "EnvRun + reading the findings off the fact list; each of ours starts from a prebuilt "
+      "Assessment and ends with the finding ids read (what each includes is under the tables). "
+      "The CLIPS is Debian 12's libclips 6.30, which is compiled without optimisation (its code "
+      "keeps every local on the stack): an optimised build of CLIPS would be faster than "
+      "measured here.");
 }
 
 constexpr char kColumns[] =
@@ -253,6 +372,76 @@ constexpr char kColumns[] =
     "an observed indicator or a concluded finding; ns/touched and ns/rule: mean latency per "
     "touched rule and per rule in the base. p99 on a busy machine includes preemption by "
     "other processes.";
+
+// What each line of ours includes, as (line name, text), for the notes under the tables.
+std::vector<std::pair<std::string, std::string>> VariantNotes(const std::vector<SizeResult>& results,
+                                      const ComparisonOptions& options) {
+  std::vector<std::string> explain_costs, arena_peaks;
+  for (const SizeResult& r : results) {
+    explain_costs.push_back(absl::StrFormat("%s us at %d rules",
+                                            Micros(r.explain_ns_per_finding), r.spec.rules));
+    arena_peaks.push_back(absl::StrFormat("%.0f KiB at %d rules",
+                                          r.arena_peak_bytes / 1024.0, r.spec.rules));
+  }
+  std::vector<std::pair<std::string, std::string>> notes = {
+      {std::string(OursVariantName(OursVariant::kHowOnHeap)),
+       absl::StrCat(
+          "Engine::Diagnose with DiagnoseOptions{include_explanations = true, max_questions = "
+          "0, max_would_fire = 0}: validates and evaluates the assessment, then writes a "
+          "Diagnosis on the heap with every concluded node and its HOW explanation (a trace of "
+          "each fired rule with every condition's actual and expected value, and the same in "
+          "sentences); the finding ids are read from it and it is freed inside the timing.")},
+      {std::string(OursVariantName(OursVariant::kHowOnArena)),
+       absl::StrCat(
+          "the same work through Engine::DiagnoseInto, into a Diagnosis created on a reused "
+          "protobuf arena whose first block is a ",
+          kArenaBlockBytes >> 20,
+          " MiB buffer; the finding ids are read from it and Arena::Reset() runs inside the "
+          "timing. Most arena space one diagnosis took in the gate: ",
+          absl::StrJoin(arena_peaks, ", "), ".")},
+      {std::string(OursVariantName(OursVariant::kHowOnDemand)),
+       absl::StrCat(
+          "Engine::Consult: the same validation and evaluation, keeping every rule's outcome "
+          "and every node's certainty, from which the HOW (or WHY NOT) tree of any node is "
+          "rendered by Consultation::Explain; the finding ids are read from concluded() and the "
+          "consultation is destroyed (its evaluation returned to the pool) inside the timing. "
+          "No Diagnosis and no HOW trace or text is built in the timed path. The gate renders "
+          "the HOW of every concluded finding of every case and checks that it shows a fired "
+          "rule concluding that finding; one rendering (every rule concluding the node, fired "
+          "or not) took on average ",
+          absl::StrJoin(explain_costs, ", "),
+          " in the gate, a cost to add per explanation a caller asks for.")},
+  };
+  if (options.default_options_rounds > 0) {
+    notes.emplace_back("ours, default options", absl::StrCat(
+        "Engine::Diagnose with default DiagnoseOptions (HOW written, 5 "
+        "open questions, every would-fire rule listed), ",
+        options.default_options_rounds,
+        " round(s) after the rotating ones; work CLIPS does not do."));
+  }
+  return notes;
+}
+
+// The latency lines of one size: CLIPS, each variant of ours, then default options if measured.
+struct LatencyLine {
+  std::string engine;
+  const Latency* latency;
+  std::string ratio;  // CLIPS p50 / this p50; empty for CLIPS
+};
+
+std::vector<LatencyLine> LatencyLines(const SizeResult& r, const ComparisonOptions& options) {
+  std::vector<LatencyLine> lines = {{"CLIPS", &r.clips, ""}};
+  for (OursVariant variant : kAllOursVariants) {
+    const Latency& latency = r.Ours(variant);
+    lines.push_back({std::string(OursVariantName(variant)), &latency,
+                     Ratio(r.clips.p50, latency.p50)});
+  }
+  if (options.default_options_rounds > 0) {
+    lines.push_back({"ours, default options", &r.ours_default_options,
+                     Ratio(r.clips.p50, r.ours_default_options.p50)});
+  }
+  return lines;
+}
 
 }  // namespace
 
@@ -305,9 +494,17 @@ absl::StatusOr<SizeResult> CompareOnWorkload(const WorkloadSpec& spec,
 std::string FormatDisagreements(const SizeResult& result) {
   std::string out;
   for (const Disagreement& d : result.disagreements) {
-    absl::StrAppend(&out, result.spec.rules, " rules, case ", d.case_index, ": only ours [",
-                    absl::StrJoin(d.only_ours, ", "), "], only CLIPS [",
-                    absl::StrJoin(d.only_clips, ", "), "]\n");
+    absl::StrAppend(&out, result.spec.rules, " rules, case ", d.case_index, ", ",
+                    OursVariantName(d.variant), ":");
+    if (!d.only_ours.empty() || !d.only_clips.empty()) {
+      absl::StrAppend(&out, " only ours [", absl::StrJoin(d.only_ours, ", "), "], only CLIPS [",
+                      absl::StrJoin(d.only_clips, ", "), "]");
+    }
+    if (!d.unexplained.empty()) {
+      absl::StrAppend(&out, " HOW shows no fired rule concluding [",
+                      absl::StrJoin(d.unexplained, ", "), "]");
+    }
+    absl::StrAppend(&out, "\n");
   }
   return out;
 }
@@ -316,7 +513,9 @@ std::string FormatTable(const std::vector<SizeResult>& results, const Comparison
   std::string out =
       absl::StrCat("Our engine against CLIPS 6.30, seed ",
                    results.empty() ? 0 : results[0].spec.seed, ".\n", Setup(options), "\n\n");
-  absl::StrAppend(&out, "Workload (every case gave the same findings in both engines)\n");
+  absl::StrAppend(&out,
+                  "Workload (every case gave the same findings in CLIPS and every variant of "
+                  "ours, each with a HOW)\n");
   absl::StrAppend(&out, absl::StrFormat("%7s %10s %8s %6s %8s %6s %9s %13s %9s %9s\n", "rules",
                                         "indicators", "findings", "depth", "obs/case", "cases",
                                         "found/case", "fired/case", "chained", "touched"));
@@ -340,32 +539,24 @@ std::string FormatTable(const std::vector<SizeResult>& results, const Comparison
             absl::StrCat(Millis(r.clips_load_min_ms), " / ", Millis(r.clips_load_median_ms))));
   }
   absl::StrAppend(&out, "\nOne diagnosis, microseconds\n");
-  absl::StrAppend(&out, absl::StrFormat("%7s  %-24s %9s %9s %9s %21s %11s %12s %11s\n", "rules",
+  absl::StrAppend(&out, absl::StrFormat("%7s  %-34s %9s %9s %9s %21s %11s %12s %11s\n", "rules",
                                         "engine", "p50", "p99", "mean", "round p50 min-max",
                                         "CLIPS/ours", "ns/touched", "ns/rule"));
   for (const SizeResult& r : results) {
-    auto line = [&](absl::string_view engine, const Latency& l, std::string ratio) {
+    for (const LatencyLine& line : LatencyLines(r, options)) {
+      const Latency& l = *line.latency;
       absl::StrAppend(
           &out,
-          absl::StrFormat("%7d  %-24s %9s %9s %9s %21s %11s %12s %11s\n", r.spec.rules, engine,
-                          Micros(l.p50), Micros(l.p99), Micros(l.mean),
+          absl::StrFormat("%7d  %-34s %9s %9s %9s %21s %11s %12s %11s\n", r.spec.rules,
+                          line.engine, Micros(l.p50), Micros(l.p99), Micros(l.mean),
                           absl::StrCat(Micros(l.round_p50_min), " - ", Micros(l.round_p50_max)),
-                          ratio, NsPer(l.mean, r.touched_per_case), NsPer(l.mean, r.spec.rules)));
-    };
-    line("CLIPS", r.clips, "");
-    line("ours", r.ours, Ratio(r.clips.p50, r.ours.p50));
-    if (options.default_options_rounds > 0) {
-      line("ours, default options", r.ours_default_options,
-           Ratio(r.clips.p50, r.ours_default_options.p50));
+                          line.ratio, NsPer(l.mean, r.touched_per_case),
+                          NsPer(l.mean, r.spec.rules)));
     }
   }
   absl::StrAppend(&out, "\n", kColumns, "\n");
-  if (options.default_options_rounds > 0) {
-    absl::StrAppend(&out,
-                    "'ours, default options': default DiagnoseOptions (5 open questions, "
-                    "every would-fire rule listed), ",
-                    options.default_options_rounds,
-                    " round(s) after the alternating ones; work CLIPS does not do.\n");
+  for (const auto& [line, text] : VariantNotes(results, options)) {
+    absl::StrAppend(&out, "'", line, "': ", text, "\n");
   }
   return out;
 }
@@ -377,7 +568,9 @@ std::string FormatMarkdown(const std::vector<SizeResult>& results,
       "Generated workloads (`compare_bench`, seed ", results.empty() ? 0 : results[0].spec.seed,
       "): three quarters of the rules compare two number indicators, every fourth reads a "
       "finding an earlier rule concludes and one indicator; cf 1, so the gate compares the sets "
-      "of concluded findings, which agreed for every case. ",
+      "of concluded findings, which agreed with CLIPS's for every case and every variant of "
+      "ours, and every concluded finding's HOW rendered from a consultation showed a fired "
+      "rule concluding it. ",
       Setup(options), "\n\n");
   absl::StrAppend(&out,
                   "| rules | indicators | findings | chain depth | obs/case | cases | "
@@ -400,27 +593,18 @@ std::string FormatMarkdown(const std::vector<SizeResult>& results,
                   "| ns per touched rule | ns per rule in base |\n"
                   "|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const SizeResult& r : results) {
-    auto row = [&](absl::string_view engine, const Latency& l, std::string ratio) {
+    for (const LatencyLine& line : LatencyLines(r, options)) {
+      const Latency& l = *line.latency;
       absl::StrAppend(
           &out, absl::StrFormat("| %d | %s | %s | %s | %s | %s–%s | %s | %s | %s |\n", r.spec.rules,
-                                engine, Micros(l.p50), Micros(l.p99), Micros(l.mean),
-                                Micros(l.round_p50_min), Micros(l.round_p50_max), ratio,
+                                line.engine, Micros(l.p50), Micros(l.p99), Micros(l.mean),
+                                Micros(l.round_p50_min), Micros(l.round_p50_max), line.ratio,
                                 NsPer(l.mean, r.touched_per_case), NsPer(l.mean, r.spec.rules)));
-    };
-    row("CLIPS", r.clips, "");
-    row("ours", r.ours, Ratio(r.clips.p50, r.ours.p50));
-    if (options.default_options_rounds > 0) {
-      row("ours, default options", r.ours_default_options,
-          Ratio(r.clips.p50, r.ours_default_options.p50));
     }
   }
-  absl::StrAppend(&out, "\n", kColumns, "\n");
-  if (options.default_options_rounds > 0) {
-    absl::StrAppend(&out,
-                    "\n*ours, default options*: default `DiagnoseOptions` (5 open "
-                    "questions, every would-fire rule listed), ",
-                    options.default_options_rounds,
-                    " round(s) after the alternating ones: work CLIPS does not do.\n");
+  absl::StrAppend(&out, "\n", kColumns, "\n\n");
+  for (const auto& [line, text] : VariantNotes(results, options)) {
+    absl::StrAppend(&out, "- *", line, "*: ", text, "\n");
   }
   return out;
 }

@@ -1,14 +1,17 @@
-// Our engine against CLIPS on one generated workload: first a gate (both must conclude the same
-// findings for every case), then compile/load times and per-diagnosis latency, measured in
-// alternating rounds so that drift on the machine hits both engines alike.
+// Our engine against CLIPS on one generated workload: first a gate (every way of running ours
+// must conclude the same findings as CLIPS for every case, with a HOW for each), then
+// compile/load times and per-diagnosis latency, measured in rounds whose order rotates so that
+// drift on the machine hits every contestant alike.
 #ifndef ALIGN_BENCH_COMPARE_COMPARISON_H_
 #define ALIGN_BENCH_COMPARE_COMPARISON_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "bench/compare/clips_peer.h"
 #include "bench/compare/workload.h"
 
@@ -24,6 +27,18 @@ struct ComparisonOptions {
   int default_options_rounds = 1;
 };
 
+// The ways our engine is measured against CLIPS, each in the same rounds.
+enum class OursVariant {
+  kHowOnHeap,    // Engine::Diagnose: the HOW trees written into a Diagnosis on the heap
+  kHowOnArena,   // Engine::DiagnoseInto a Diagnosis on a reused protobuf arena
+  kHowOnDemand,  // Engine::Consult: every rule's outcome kept, no Diagnosis written
+};
+inline constexpr int kOursVariants = 3;
+inline constexpr std::array<OursVariant, kOursVariants> kAllOursVariants = {
+    OursVariant::kHowOnHeap, OursVariant::kHowOnArena, OursVariant::kHowOnDemand};
+// The name of its line in the tables: "ours, HOW written (heap)".
+absl::string_view OursVariantName(OursVariant variant);
+
 // Nanoseconds per diagnosis over every round and case.
 struct Latency {
   double p50 = 0;
@@ -33,11 +48,14 @@ struct Latency {
   double round_p50_max = 0;
 };
 
-// Where the engines disagree on one case.
+// Where one way of running ours fails the gate on one case.
 struct Disagreement {
   int case_index = 0;
+  OursVariant variant = OursVariant::kHowOnHeap;
   std::vector<std::string> only_ours;  // findings ours concluded and CLIPS did not
   std::vector<std::string> only_clips;
+  // kHowOnDemand: concluded findings whose rendered HOW shows no fired rule concluding them.
+  std::vector<std::string> unexplained;
 };
 
 struct SizeResult {
@@ -45,7 +63,8 @@ struct SizeResult {
   int indicators = 0;
   int findings = 0;
   int max_chain_depth = 0;
-  // Empty when the engines agree on every case; then nothing else below is filled in.
+  // Empty when every variant agrees with CLIPS on every case; then nothing else below is
+  // filled in.
   std::vector<Disagreement> disagreements;
 
   double ours_compile_min_ms = 0, ours_compile_median_ms = 0;
@@ -55,7 +74,15 @@ struct SizeResult {
   double ours_fired_per_case = 0;   // rules ours explains as fired
   double chained_fired_per_case = 0;
   double touched_per_case = 0;  // see TouchedRules
-  Latency clips, ours, ours_default_options;
+  Latency clips;
+  std::array<Latency, kOursVariants> ours;  // by OursVariant
+  Latency ours_default_options;
+  // From the gate, not the rounds: mean Consultation::Explain of one concluded finding, and
+  // the most arena space one diagnosis took.
+  double explain_ns_per_finding = 0;
+  int64_t arena_peak_bytes = 0;
+
+  const Latency& Ours(OursVariant variant) const { return ours[static_cast<int>(variant)]; }
 };
 
 // Generates the workload, compiles and loads it, runs the gate and, when it passes, measures.
@@ -72,7 +99,7 @@ std::string FormatTable(const std::vector<SizeResult>& results, const Comparison
 std::string FormatMarkdown(const std::vector<SizeResult>& results,
                            const ComparisonOptions& options);
 
-// Every disagreement, one case per line: size, case index and the differing ids.
+// Every disagreement, one per line: size, case index, variant and the differing ids.
 std::string FormatDisagreements(const SizeResult& result);
 
 }  // namespace align::bench

@@ -62,49 +62,58 @@ proto::ConditionOutcome OutcomeOf(const Interval& v) {
   return proto::CONDITION_UNKNOWN;
 }
 
-std::string LeafSentence(const proto::ConditionTrace& c, bool negated) {
+// The sentences append to the explanation's text as they go: explanations are built for every
+// conclusion of every diagnosis, and temporaries were most of their cost.
+void AppendLeafSentence(const proto::ConditionTrace& c, bool negated, std::string* out) {
   const std::string& words = c.wording();
-  std::string wanted = negated ? absl::StrCat("the opposite of (", words, ")") : words;
+  if (negated) {
+    absl::StrAppend(out, "the opposite of (", words, ")");
+  } else {
+    out->append(words);
+  }
   if (c.outcome() == proto::CONDITION_UNKNOWN) {
     // An unknown indicator, or a conclusion that waits for unknowns further up.
-    return c.actual() == "unknown" ? absl::StrCat(wanted, ", which the assessment does not give")
-                                   : absl::StrCat(wanted, ", which is still open: ", c.actual());
+    if (c.actual() == "unknown") {
+      out->append(", which the assessment does not give");
+    } else {
+      absl::StrAppend(out, ", which is still open: ", c.actual());
+    }
+  } else if (absl::StartsWith(c.actual(), "certainty")) {
+    // A conclusion's value comes from other rules, not from the assessment.
+    absl::StrAppend(out, ", and it stands at ", c.actual());
+  } else {
+    absl::StrAppend(out, ", the assessment says ", c.actual());
   }
-  // A conclusion's value comes from other rules, not from the assessment.
-  if (absl::StartsWith(c.actual(), "certainty")) {
-    return absl::StrCat(wanted, ", and it stands at ", c.actual());
-  }
-  return absl::StrCat(wanted, ", the assessment says ", c.actual());
 }
 
-std::string RuleSentence(const proto::RuleTrace& rule) {
-  std::string out;
+void AppendRuleSentence(const proto::RuleTrace& rule, std::string* out) {
   switch (rule.outcome()) {
     case proto::RULE_FIRED: {
-      out = absl::StrCat("rule ", rule.rule_id(), " fired (premise ", Certainty(rule.premise()),
-                         " x cf ", FormatNumber(rule.rule_cf()), " = ",
-                         Certainty(rule.contribution()), "): ");
+      absl::StrAppend(out, "rule ", rule.rule_id(), " fired (premise ", Certainty(rule.premise()),
+                      " x cf ", FormatNumber(rule.rule_cf()), " = ",
+                      Certainty(rule.contribution()), "): ");
       for (int i = 0; i < rule.conditions_size(); ++i) {
         const proto::ConditionTrace& c = rule.conditions(i);
-        absl::StrAppend(&out, i == 0 ? "" : "; ", c.subject(), " is ", c.actual());
+        absl::StrAppend(out, i == 0 ? "" : "; ", c.subject(), " is ", c.actual());
       }
-      out += '.';
+      out->push_back('.');
       break;
     }
     case proto::RULE_FAILED:
     case proto::RULE_BLOCKED_BY_UNKNOWN: {
-      const bool blocked = rule.outcome() == proto::RULE_BLOCKED_BY_UNKNOWN;
-      out = absl::StrCat("rule ", rule.rule_id(),
-                         blocked ? " would fire if " + absl::StrJoin(rule.missing(), ", ") +
-                                       " were known"
-                                 : " did not fire");
-      if (rule.first_failing() >= 0) {
-        absl::StrAppend(&out, ": it needs ",
-                        LeafSentence(rule.conditions(rule.first_failing()),
-                                     rule.first_failing_negated()),
-                        ".");
+      absl::StrAppend(out, "rule ", rule.rule_id());
+      if (rule.outcome() == proto::RULE_BLOCKED_BY_UNKNOWN) {
+        absl::StrAppend(out, " would fire if ", absl::StrJoin(rule.missing(), ", "), " were known");
       } else {
-        absl::StrAppend(&out, ": its premise is only ", Certainty(rule.premise()),
+        out->append(" did not fire");
+      }
+      if (rule.first_failing() >= 0) {
+        out->append(": it needs ");
+        AppendLeafSentence(rule.conditions(rule.first_failing()), rule.first_failing_negated(),
+                           out);
+        out->push_back('.');
+      } else {
+        absl::StrAppend(out, ": its premise is only ", Certainty(rule.premise()),
                         " (needs more than ", FormatNumber(kFiringThreshold), ").");
       }
       break;
@@ -112,8 +121,7 @@ std::string RuleSentence(const proto::RuleTrace& rule) {
     default:
       break;
   }
-  if (!rule.because().empty()) absl::StrAppend(&out, " Because: ", rule.because());
-  return out;
+  if (!rule.because().empty()) absl::StrAppend(out, " Because: ", rule.because());
 }
 
 }  // namespace
@@ -280,7 +288,8 @@ void ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int no
     if (concluded && !fired && !all_rules) continue;
     proto::RuleTrace* trace = explanation.add_rules();
     TraceRule(rule_base, evaluation, index, trace);
-    absl::StrAppend(&text, "\n- ", RuleSentence(*trace));
+    text.append("\n- ");
+    AppendRuleSentence(*trace, &text);
   }
   explanation.set_text(std::move(text));
 }

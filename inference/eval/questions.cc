@@ -78,10 +78,19 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
   };
   if (limit == 0) return {};
   std::vector<Scored> scored;
-  // Answers are tried on `evaluation` itself; each trial is undone before the next.
-  std::vector<uint8_t>& changed = evaluation.mark;
+  // Answers are tried on `evaluation` itself; each trial is undone before the next. A
+  // conclusion is re-evaluated only when something it reads changed: `mark` flags them.
+  std::vector<uint8_t>& stale = evaluation.mark;
+  std::vector<int> flagged;                     // nodes whose flag this trial set
   std::vector<std::pair<int, double>> touched;  // conclusion, certainty before the trial
   std::vector<double> cause_before;
+  auto flag_readers = [&](int node) {
+    for (int reader : rule_base.ReaderConclusions(node)) {
+      if (stale[reader] != 0) continue;
+      stale[reader] = 1;
+      flagged.push_back(reader);
+    }
+  };
   for (int node : rule_base.AskableIndicators()) {
     const NodeInfo& info = rule_base.node(node);
     if (evaluation.facts[node].known) continue;
@@ -99,18 +108,14 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     double best_after = 0;
     for (const Fact& candidate : Candidates(rule_base, node)) {
       evaluation.facts[node] = candidate;
-      // Re-evaluate only what reads something that changed; most answers move little.
-      changed[node] = 1;
+      flag_readers(node);
+      // In evaluation order, so that everything a conclusion reads is final first.
       for (int d : downstream) {
-        bool dirty = false;
-        for (int r : rule_base.node(d).rules) {
-          for (int read : rule_base.rules()[r].reads) dirty |= changed[read] != 0;
-        }
-        if (!dirty) continue;
+        if (stale[d] == 0) continue;
         const double before = evaluation.certainty[d];
         EvaluateCertainty(rule_base, d, evaluation);
         touched.emplace_back(d, before);
-        if (evaluation.certainty[d] != before) changed[d] = 1;
+        if (evaluation.certainty[d] != before) flag_readers(d);
       }
       for (size_t c = 0; c < causes.size(); ++c) {
         double before = cause_before[c];
@@ -125,12 +130,10 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
         }
       }
       // Back to the real evaluation before the next value.
-      changed[node] = 0;
-      for (auto [d, before] : touched) {
-        evaluation.certainty[d] = before;
-        changed[d] = 0;
-      }
+      for (auto [d, before] : touched) evaluation.certainty[d] = before;
+      for (int n : flagged) stale[n] = 0;
       touched.clear();
+      flagged.clear();
     }
     evaluation.facts[node] = unknown;
     if (best <= 1e-9) continue;

@@ -1,0 +1,78 @@
+#include "bench/compare/comparison.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace align::bench {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+int Occurrences(const std::string& text, const std::string& part) {
+  int count = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST(CompareOnWorkload, EveryVariantOfOursAgreesWithClipsAndIsMeasured) {
+  ComparisonOptions options;
+  options.rounds = 2;
+  options.compile_runs = 1;
+  options.default_options_rounds = 0;
+  absl::StatusOr<SizeResult> result = CompareOnWorkload(
+      {.rules = 60, .observations_per_case = 20, .cases = 5, .seed = 42}, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(FormatDisagreements(*result), IsEmpty());
+  EXPECT_GT(result->findings_per_case, 0);
+  EXPECT_GT(result->clips.p50, 0);
+  for (OursVariant variant : kAllOursVariants) {
+    EXPECT_GT(result->Ours(variant).p50, 0) << OursVariantName(variant);
+  }
+  EXPECT_EQ(result->ours_default_options.p50, 0);
+  EXPECT_GT(result->explain_ns_per_finding, 0);
+  EXPECT_GT(result->arena_peak_bytes, 0);
+}
+
+TEST(FormatMarkdown, HasARowAndANoteForEveryVariant) {
+  SizeResult result;
+  result.spec.rules = 60;
+  ComparisonOptions options;
+  options.default_options_rounds = 0;
+  const std::string markdown = FormatMarkdown({result}, options);
+  for (OursVariant variant : kAllOursVariants) {
+    const std::string name(OursVariantName(variant));
+    EXPECT_EQ(Occurrences(markdown, "| 60 | " + name + " |"), 1) << name;
+    EXPECT_EQ(Occurrences(markdown, "- *" + name + "*: "), 1) << name;
+  }
+  EXPECT_THAT(markdown, Not(HasSubstr("default options")));
+
+  options.default_options_rounds = 1;
+  EXPECT_THAT(FormatMarkdown({result}, options), HasSubstr("| 60 | ours, default options |"));
+}
+
+TEST(FormatDisagreements, NamesTheVariantTheDifferingAndTheUnexplainedFindings) {
+  SizeResult result;
+  result.spec.rules = 60;
+  Disagreement differing;
+  differing.case_index = 1;
+  differing.variant = OursVariant::kHowOnArena;
+  differing.only_ours = {"finding.f1"};
+  Disagreement unexplained;
+  unexplained.case_index = 3;
+  unexplained.variant = OursVariant::kHowOnDemand;
+  unexplained.unexplained = {"finding.f2", "finding.f7"};
+  result.disagreements = {differing, unexplained};
+  EXPECT_EQ(FormatDisagreements(result),
+            "60 rules, case 1, ours, HOW written (arena): only ours [finding.f1], only CLIPS []\n"
+            "60 rules, case 3, ours, HOW kept, rendered on demand: HOW shows no fired rule "
+            "concluding [finding.f2, finding.f7]\n");
+}
+
+}  // namespace
+}  // namespace align::bench
