@@ -99,7 +99,7 @@ void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stac
   }
 }
 
-Interval RunPlan(const RuleBase& rule_base, const Rule& rule, bool possible,
+Interval RunPlan(const RuleBase& rule_base, const RuleCore& rule, bool possible,
                  Evaluation& evaluation) {
   absl::Span<const Op> plan = rule_base.Plan(rule);
   // Most conditions are one comparison, or an and/or of comparisons: no stack needed.
@@ -122,36 +122,43 @@ Interval RunPlan(const RuleBase& rule_base, const Rule& rule, bool possible,
 }
 
 // Whether the rule reads a conclusion that is still waiting for an unknown.
-bool ReadsUndecided(const Rule& rule, const Evaluation& evaluation) {
-  for (int read : rule.reads) {
+bool ReadsUndecided(const RuleBase& rule_base, const RuleCore& rule,
+                    const Evaluation& evaluation) {
+  for (int read : rule_base.ReadsOf(rule)) {
     const Interval& r = evaluation.range[read];
     if (r.lo != r.hi) return true;
   }
   return false;
 }
 
-void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
+// Brings one rule's state up to date from what it reads.
+void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) {
+  const RuleCore& rule = rule_base.Core(index);
+  RuleState& state = evaluation.rules[index];
+  state.premise = RunPlan(rule_base, rule, /*possible=*/false, evaluation);
+  state.possible = ReadsUndecided(rule_base, rule, evaluation)
+                       ? RunPlan(rule_base, rule, /*possible=*/true, evaluation)
+                       : state.premise;
+  if (state.premise.lo > kFiringThreshold) {
+    state.status = RuleStatus::kFired;
+    state.contribution = rule.cf * state.premise.lo;
+  } else {
+    state.status =
+        state.possible.hi > kFiringThreshold ? RuleStatus::kBlocked : RuleStatus::kFailed;
+    state.contribution = 0;
+  }
+}
+
+// A conclusion's certainty and range from the states of the rules that conclude it.
+void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   CertaintyAccumulator now;
   // While every premise is decided (a point, nothing unknown behind it), what the rules could
   // still contribute is what they contribute now, and the range is the certainty itself.
   bool decided = true;
   const absl::Span<const int> rules = rule_base.RulesOf(node);
   for (int index : rules) {
-    const Rule& rule = rule_base.rules()[index];
-    RuleState& state = evaluation.rules[index];
-    state.premise = RunPlan(rule_base, rule, /*possible=*/false, evaluation);
-    state.possible = ReadsUndecided(rule, evaluation)
-                         ? RunPlan(rule_base, rule, /*possible=*/true, evaluation)
-                         : state.premise;
-    if (state.premise.lo > kFiringThreshold) {
-      state.status = RuleStatus::kFired;
-      state.contribution = rule.cf * state.premise.lo;
-      now.Add(state.contribution);
-    } else {
-      state.status =
-          state.possible.hi > kFiringThreshold ? RuleStatus::kBlocked : RuleStatus::kFailed;
-      state.contribution = 0;
-    }
+    const RuleState& state = evaluation.rules[index];
+    if (state.status == RuleStatus::kFired) now.Add(state.contribution);
     decided = decided && state.possible.lo == state.possible.hi &&
               state.premise.lo == state.possible.lo && state.premise.hi == state.possible.hi;
   }
@@ -163,7 +170,7 @@ void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   }
   CertaintyAccumulator lowest, highest;
   for (int index : rules) {
-    const double cf = rule_base.rules()[index].cf;
+    const double cf = rule_base.Core(index).cf;
     const Interval& possible = evaluation.rules[index].possible;
     // What this rule could still contribute; the combination is monotone in each argument,
     // so combining the ends gives the ends of the conclusion's range.
@@ -180,12 +187,17 @@ void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   evaluation.range[node] = {lowest.Result(), highest.Result()};
 }
 
+void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
+  for (int index : rule_base.RulesOf(node)) EvaluateRule(rule_base, index, evaluation);
+  Combine(rule_base, node, evaluation);
+}
+
 }  // namespace
 
 void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   CertaintyAccumulator now;
   for (int index : rule_base.RulesOf(node)) {
-    const Rule& rule = rule_base.rules()[index];
+    const RuleCore& rule = rule_base.Core(index);
     Interval premise = RunPlan(rule_base, rule, /*possible=*/false, evaluation);
     if (premise.lo > kFiringThreshold) now.Add(rule.cf * premise.lo);
   }
@@ -197,7 +209,8 @@ Evaluation::Evaluation(const RuleBase& rule_base)
       certainty(rule_base.nodes().size(), 0.0),
       range(rule_base.nodes().size()),
       rules(rule_base.rules().size()),
-      mark(rule_base.nodes().size(), 0) {
+      mark(rule_base.nodes().size(), 0),
+      rule_mark(rule_base.rules().size(), 0) {
   stack.reserve(64);
 }
 
@@ -254,25 +267,43 @@ void Enqueue(const RuleBase& rule_base, int node, Evaluation& evaluation) {
 
 }  // namespace
 
-void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
-  for (int fact : evaluation.written_facts) {
-    for (int reader : rule_base.ReaderConclusions(fact)) Enqueue(rule_base, reader, evaluation);
+namespace {
+
+// A rule whose inputs changed: re-run it, and re-combine its conclusion.
+void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) {
+  for (int rule : rule_base.ReaderRules(node)) {
+    if (evaluation.rule_mark[rule] != 0) continue;
+    evaluation.rule_mark[rule] = 1;
+    evaluation.marked_rules.push_back(rule);
+    Enqueue(rule_base, rule_base.Core(rule).conclusion, evaluation);
   }
-  // Lowest rank first: everything a conclusion reads is final before it is evaluated.
+}
+
+}  // namespace
+
+void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
+  for (int fact : evaluation.written_facts) MarkReadersOf(rule_base, fact, evaluation);
+  // Lowest rank first: everything a conclusion reads is final before it is evaluated. Rules
+  // nothing changed for keep their baseline state.
   while (!evaluation.queue.empty()) {
     std::pop_heap(evaluation.queue.begin(), evaluation.queue.end(), std::greater<int>());
     const int node = rule_base.evaluation_order()[evaluation.queue.back()];
     evaluation.queue.pop_back();
     const double certainty = evaluation.certainty[node];
     const Interval range = evaluation.range[node];
-    EvaluateNode(rule_base, node, evaluation);
+    for (int index : rule_base.RulesOf(node)) {
+      if (evaluation.rule_mark[index] != 0) EvaluateRule(rule_base, index, evaluation);
+    }
+    Combine(rule_base, node, evaluation);
     evaluation.evaluated.push_back(node);
     if (evaluation.certainty[node] != certainty || evaluation.range[node].lo != range.lo ||
         evaluation.range[node].hi != range.hi) {
-      for (int reader : rule_base.ReaderConclusions(node)) Enqueue(rule_base, reader, evaluation);
+      MarkReadersOf(rule_base, node, evaluation);
     }
   }
   for (int node : evaluation.evaluated) evaluation.mark[node] = 0;
+  for (int rule : evaluation.marked_rules) evaluation.rule_mark[rule] = 0;
+  evaluation.marked_rules.clear();
 }
 
 void ResetTo(const RuleBase& rule_base, const Evaluation& baseline, Evaluation& evaluation) {

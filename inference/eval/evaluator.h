@@ -64,6 +64,8 @@ struct Evaluation {
   std::vector<int> evaluated;      // conclusions EvaluateChanged re-evaluated
   std::vector<uint8_t> mark;       // per node: scratch flag
   std::vector<int> queue;          // scratch: a min-heap of evaluation ranks
+  std::vector<uint8_t> rule_mark;  // per rule: inputs changed, re-run it
+  std::vector<int> marked_rules;
 };
 
 // Sets the facts from a validated assessment (see ValidateAssessment) and its portfolio

@@ -640,6 +640,7 @@ class RuleBaseCompiler {
       base.portfolio_nodes_.push_back(*base.FindNode(id));
     }
     PlanQuestions(base);
+    base.IndexForEvaluation();
     for (const NodeInfo& node : base.nodes_) {
       if (node.kind != NodeKind::kIndicator || node.builtin) continue;
       IndicatorSchema schema;

@@ -40,6 +40,45 @@ std::optional<int> RuleBase::FindRule(absl::string_view id) const {
   return it->second;
 }
 
+void RuleBase::IndexForEvaluation() {
+  cores_.clear();
+  reads_.clear();
+  for (const Rule& rule : rules_) {
+    RuleCore core;
+    core.first_op = rule.first_op;
+    core.op_count = rule.op_count;
+    core.reads_begin = static_cast<uint32_t>(reads_.size());
+    reads_.insert(reads_.end(), rule.reads.begin(), rule.reads.end());
+    core.reads_end = static_cast<uint32_t>(reads_.size());
+    core.conclusion = rule.conclusion;
+    core.cf = rule.cf;
+    cores_.push_back(core);
+  }
+  // Compressed rows: node n's entries are [start[n], start[n + 1]).
+  auto pack = [this](auto&& row, std::vector<int>& flat, std::vector<int>& start) {
+    flat.clear();
+    start.assign(1, 0);
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      const auto& entries = row(n);
+      flat.insert(flat.end(), entries.begin(), entries.end());
+      start.push_back(static_cast<int>(flat.size()));
+    }
+  };
+  pack([this](size_t n) -> const std::vector<int>& { return nodes_[n].rules; }, rules_of_,
+       rules_of_start_);
+  static const std::vector<int> kNone;
+  pack([this](size_t n) -> const std::vector<int>& {
+         return n < reader_conclusions_.size() ? reader_conclusions_[n] : kNone;
+       },
+       readers_, readers_start_);
+  std::vector<std::vector<int>> reader_rules(nodes_.size());
+  for (size_t r = 0; r < rules_.size(); ++r) {
+    for (int read : rules_[r].reads) reader_rules[read].push_back(static_cast<int>(r));
+  }
+  pack([&](size_t n) -> const std::vector<int>& { return reader_rules[n]; }, reader_rules_,
+       reader_rules_start_);
+}
+
 int RuleBase::CountOf(NodeKind kind) const {
   return static_cast<int>(std::count_if(nodes_.begin(), nodes_.end(),
                                         [kind](const NodeInfo& n) { return n.kind == kind; }));

@@ -96,6 +96,15 @@ struct Rule {
   std::vector<std::string> allowed_checks;  // lint checks silenced for this rule
 };
 
+// What evaluating a rule needs, packed: the evaluation loop reads one of these per rule rather
+// than the whole Rule with its texts, which matters once a rule base outgrows the caches.
+struct RuleCore {
+  uint32_t first_op = 0, op_count = 0;  // the plan, in RuleBase::ops()
+  uint32_t reads_begin = 0, reads_end = 0;  // Rule::reads, in one flat array
+  int32_t conclusion = -1;
+  double cf = 1.0;
+};
+
 class RuleBase {
  public:
   const std::string& id() const { return id_; }
@@ -110,7 +119,18 @@ class RuleBase {
 
   const std::vector<Rule>& rules() const { return rules_; }
   // The rules that conclude `node` (a conclusion), by rule index, sorted by rule id.
-  absl::Span<const int> RulesOf(int node) const { return nodes_[node].rules; }
+  absl::Span<const int> RulesOf(int node) const {
+    return absl::MakeConstSpan(rules_of_).subspan(rules_of_start_[node],
+                                                  rules_of_start_[node + 1] - rules_of_start_[node]);
+  }
+  const RuleCore& Core(int rule) const { return cores_[rule]; }
+  absl::Span<const Op> Plan(const RuleCore& core) const {
+    return absl::MakeConstSpan(ops_).subspan(core.first_op, core.op_count);
+  }
+  // Rule::reads of the rule with this core.
+  absl::Span<const int> ReadsOf(const RuleCore& core) const {
+    return absl::MakeConstSpan(reads_).subspan(core.reads_begin, core.reads_end - core.reads_begin);
+  }
   std::optional<int> FindRule(absl::string_view id) const;
   absl::Span<const Op> Plan(const Rule& rule) const {
     return absl::MakeConstSpan(ops_).subspan(rule.first_op, rule.op_count);
@@ -140,7 +160,15 @@ class RuleBase {
   }
   // For each node: the conclusions with a rule that reads it, sorted. What to re-evaluate when
   // its value changes, so that a diagnosis touches only the part of the graph its facts reach.
-  const std::vector<int>& ReaderConclusions(int node) const { return reader_conclusions_[node]; }
+  absl::Span<const int> ReaderConclusions(int node) const {
+    return absl::MakeConstSpan(readers_).subspan(readers_start_[node],
+                                                 readers_start_[node + 1] - readers_start_[node]);
+  }
+  // For each node: the rules that read it, by rule index.
+  absl::Span<const int> ReaderRules(int node) const {
+    return absl::MakeConstSpan(reader_rules_).subspan(
+        reader_rules_start_[node], reader_rules_start_[node + 1] - reader_rules_start_[node]);
+  }
   // The observable indicators whose answer can reach a cause: the candidates for questions.
   const std::vector<int>& AskableIndicators() const { return askable_indicators_; }
 
@@ -149,6 +177,9 @@ class RuleBase {
  private:
   friend class RuleBaseCompiler;
   explicit RuleBase(int node_count) : graph_(node_count) {}
+  // Packs rules, reads, rules per node and readers per node into flat arrays (RuleCore and the
+  // spans above). The compiler calls it last, once the rules and reader_conclusions_ are final.
+  void IndexForEvaluation();
 
   std::string id_, version_, title_, digest_;
   std::vector<NodeInfo> nodes_;
@@ -163,6 +194,11 @@ class RuleBase {
   ObservationSchema schema_;
   std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_, reader_conclusions_;
   std::vector<int> askable_indicators_;
+  std::vector<RuleCore> cores_;
+  std::vector<int> reads_;
+  std::vector<int> rules_of_, rules_of_start_;  // rules per node, as offsets into rules_of_
+  std::vector<int> readers_, readers_start_;    // reader conclusions per node, likewise
+  std::vector<int> reader_rules_, reader_rules_start_;  // rules reading each node, likewise
   std::vector<std::vector<double>> thresholds_;
 };
 
