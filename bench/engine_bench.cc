@@ -29,9 +29,10 @@ const Engine& StandardEngine() {
   return *engine;
 }
 
-// How the answer is allocated: on the heap (Engine::Diagnose) or on a reused protobuf arena
-// (Engine::DiagnoseInto), as alignd's response messages are.
-enum class Answer { kHeap, kArena };
+// What the answer is: a Diagnosis on the heap (Engine::Diagnose), one on a reused protobuf
+// arena (Engine::DiagnoseInto), or the consultation that keeps every rule's outcome and renders
+// HOW trees on demand, with no Diagnosis written (Engine::Consult).
+enum class Answer { kHeap, kArena, kKept };
 
 void BM_Diagnose(benchmark::State& state, const std::string& example, bool explanations,
                  Answer answer) {
@@ -56,6 +57,9 @@ void BM_Diagnose(benchmark::State& state, const std::string& example, bool expla
     if (answer == Answer::kHeap) {
       auto diagnosis = engine.Diagnose(*assessment, options);
       benchmark::DoNotOptimize(diagnosis);
+    } else if (answer == Answer::kKept) {
+      auto consultation = engine.Consult(*assessment);
+      benchmark::DoNotOptimize(consultation);
     } else {
       auto* diagnosis = google::protobuf::Arena::CreateMessage<proto::Diagnosis>(&arena);
       absl::Status status = engine.DiagnoseInto(*assessment, options, diagnosis);
@@ -88,9 +92,13 @@ int Register() {
                               "it-last-to-know.yaml", "healthy.yaml", "sparse.yaml",
                               "retail-bank.json"}) {
     for (bool explanations : {true, false}) {
-      for (Answer answer : {Answer::kHeap, Answer::kArena}) {
+      for (Answer answer : {Answer::kHeap, Answer::kArena, Answer::kKept}) {
+        // Consult writes nothing, so "how" and "bare" are the same work: measure it once.
+        if (answer == Answer::kKept && !explanations) continue;
         std::string name = std::string("BM_Diagnose/") + example + (explanations ? "/how" : "/bare") +
-                           (answer == Answer::kArena ? "/arena" : "/heap");
+                           (answer == Answer::kArena  ? "/arena"
+                            : answer == Answer::kKept ? "/kept"
+                                                      : "/heap");
         benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
           BM_Diagnose(state, example, explanations, answer);
         })->Unit(benchmark::kMicrosecond);
