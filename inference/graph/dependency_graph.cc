@@ -14,7 +14,11 @@
 
 namespace align::inference {
 
-using Graph = boost::adjacency_list<boost::setS, boost::vecS, boost::bidirectionalS>;
+// Vectors throughout: a rule base adds each edge once and never removes one, so the graph is
+// a few contiguous arrays rather than a tree node per edge end. AddEdge keeps edges distinct.
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS,
+                                    boost::no_property, boost::no_property, boost::no_property,
+                                    boost::vecS>;
 using Vertex = boost::graph_traits<Graph>::vertex_descriptor;
 
 struct DependencyGraph::Impl {
@@ -28,18 +32,33 @@ DependencyGraph::~DependencyGraph() = default;
 DependencyGraph::DependencyGraph(DependencyGraph&&) noexcept = default;
 DependencyGraph& DependencyGraph::operator=(DependencyGraph&&) noexcept = default;
 
-void DependencyGraph::AddEdge(int from, int to) { boost::add_edge(from, to, impl_->graph); }
+void DependencyGraph::AddEdge(int from, int to) {
+  // Look for the edge among the shorter of from's out-edges and to's in-edges, so that a node
+  // read by many rules, or a conclusion with many inputs, does not make insertion quadratic.
+  Graph& g = impl_->graph;
+  if (boost::out_degree(from, g) <= boost::in_degree(to, g)) {
+    for (auto [it, end] = boost::out_edges(from, g); it != end; ++it) {
+      if (static_cast<int>(boost::target(*it, g)) == to) return;
+    }
+  } else {
+    for (auto [it, end] = boost::in_edges(to, g); it != end; ++it) {
+      if (static_cast<int>(boost::source(*it, g)) == from) return;
+    }
+  }
+  boost::add_edge(from, to, g);
+}
 
 std::vector<std::pair<int, int>> DependencyGraph::edges() const {
-  // Out-edges are kept in a set ordered by target, so walking the vertices in index order
-  // yields the edges sorted, without a sorted copy to maintain on every insertion.
   const Graph& g = impl_->graph;
   std::vector<std::pair<int, int>> edges;
   edges.reserve(boost::num_edges(g));
   for (int v = 0; v < node_count_; ++v) {
+    // Out-edges are kept in insertion order; each node's run is sorted here.
+    const size_t first = edges.size();
     for (auto [it, end] = boost::out_edges(v, g); it != end; ++it) {
       edges.emplace_back(v, static_cast<int>(boost::target(*it, g)));
     }
+    std::sort(edges.begin() + first, edges.end());
   }
   return edges;
 }
@@ -49,12 +68,20 @@ std::vector<std::vector<int>> DependencyGraph::Cycles() const {
   std::vector<int> component(node_count_);
   int count = boost::strong_components(
       g, boost::make_iterator_property_map(component.begin(), boost::get(boost::vertex_index, g)));
-  std::vector<std::vector<int>> members(count);
-  for (int v = 0; v < node_count_; ++v) members[component[v]].push_back(v);
+  // Gather members only for components that are cycles: in a rule base nearly every component
+  // is a single node.
+  std::vector<int> size(count, 0);
+  for (int v = 0; v < node_count_; ++v) ++size[component[v]];
+  std::vector<int> cycle_of(count, -1);
   std::vector<std::vector<int>> cycles;
-  for (auto& group : members) {
-    bool self_loop = group.size() == 1 && boost::edge(group[0], group[0], g).second;
-    if (group.size() > 1 || self_loop) cycles.push_back(std::move(group));
+  for (int v = 0; v < node_count_; ++v) {
+    const int c = component[v];
+    if (size[c] == 1 && !boost::edge(v, v, g).second) continue;
+    if (cycle_of[c] < 0) {
+      cycle_of[c] = static_cast<int>(cycles.size());
+      cycles.emplace_back();
+    }
+    cycles[cycle_of[c]].push_back(v);
   }
   std::sort(cycles.begin(), cycles.end());
   return cycles;

@@ -22,7 +22,7 @@ class DependencyGraph {
   void AddEdge(int from, int to);
 
   int node_count() const { return node_count_; }
-  // Distinct edges (from, to), sorted.
+  // Distinct edges (from, to), sorted; built on each call.
   std::vector<std::pair<int, int>> edges() const;
 
   // Every cycle as the sorted member list of a strongly connected component (a node with a

@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <deque>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -18,11 +19,11 @@ bool IsDigit(char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c))
 
 class Lexer {
  public:
-  Lexer(absl::string_view text, const std::string& file, Diagnostics& diagnostics)
-      : text_(text), file_(file), diagnostics_(diagnostics) {}
+  Lexer(absl::string_view text, std::deque<std::string>& unescaped, const std::string& file,
+        Diagnostics& diagnostics)
+      : text_(text), unescaped_(unescaped), file_(file), diagnostics_(diagnostics) {}
 
-  std::vector<Token> Run() {
-    std::vector<Token> tokens;
+  void Run(std::vector<Token>& tokens) {
     tokens.reserve(text_.size() / 8 + 1);  // rule files run to about one token per 8 bytes
     int last_line = 0;
     while (true) {
@@ -35,12 +36,12 @@ class Lexer {
       if (pos_ >= text_.size()) {
         token.kind = TokenKind::kEnd;
         tokens.push_back(token);
-        return tokens;
+        return;
       }
       if (!LexOne(token)) continue;
       last_line = token.line;
       token.text = text_.substr(token.offset, pos_ - token.offset);
-      tokens.push_back(std::move(token));
+      tokens.push_back(token);
     }
   }
 
@@ -199,11 +200,15 @@ class Lexer {
 
   bool LexString(Token& token) {
     Advance();  // opening quote
-    std::string value;
+    const size_t start = pos_;
+    size_t content_end = pos_;
+    // Until the first escape the content is the source text itself and needs no copy.
+    std::string* unescaped = nullptr;
     while (true) {
       if (pos_ >= text_.size() || Peek() == '\n') {
         // Keep what was read, so that the parser goes on as if the string were closed.
         Error(token.line, token.column, "unterminated string; close it with '\"' on the same line");
+        content_end = pos_;
         break;
       }
       // Plain characters up to the next quote, backslash or line end go in at once.
@@ -213,34 +218,37 @@ class Lexer {
         ++end;
       }
       if (end != pos_) {
-        value.append(text_.data() + pos_, end - pos_);
+        if (unescaped != nullptr) unescaped->append(text_.data() + pos_, end - pos_);
         AdvanceInLine(end - pos_);
         continue;
       }
+      content_end = pos_;
       char c = Peek();
       Advance();
       if (c == '"') break;
-      if (c == '\\') {
-        char escaped = Peek();
-        if (escaped == '"' || escaped == '\\') {
-          value.push_back(escaped);
-          Advance();
-        } else if (escaped == 'n') {
-          value.push_back('\n');
-          Advance();
-        } else {
-          Error(line_, column_ - 1, "unknown escape in string; use \\\" or \\\\ or \\n");
-        }
-        continue;
+      // A backslash.
+      if (unescaped == nullptr) {
+        unescaped = &unescaped_.emplace_back(text_.substr(start, content_end - start));
       }
-      value.push_back(c);
+      char escaped = Peek();
+      if (escaped == '"' || escaped == '\\') {
+        unescaped->push_back(escaped);
+        Advance();
+      } else if (escaped == 'n') {
+        unescaped->push_back('\n');
+        Advance();
+      } else {
+        Error(line_, column_ - 1, "unknown escape in string; use \\\" or \\\\ or \\n");
+      }
     }
     token.kind = TokenKind::kString;
-    token.value = std::move(value);
+    token.value = unescaped != nullptr ? absl::string_view(*unescaped)
+                                       : text_.substr(start, content_end - start);
     return true;
   }
 
   absl::string_view text_;
+  std::deque<std::string>& unescaped_;
   const std::string& file_;
   Diagnostics& diagnostics_;
   size_t pos_ = 0;
@@ -273,9 +281,11 @@ absl::string_view Describe(TokenKind kind) {
   return "?";
 }
 
-std::vector<Token> Tokenize(absl::string_view text, const std::string& file,
-                            Diagnostics& diagnostics) {
-  return Lexer(text, file, diagnostics).Run();
+TokenizedText Tokenize(absl::string_view text, const std::string& file,
+                       Diagnostics& diagnostics) {
+  TokenizedText result;
+  Lexer(text, result.unescaped, file, diagnostics).Run(result.tokens);
+  return result;
 }
 
 }  // namespace align::inference

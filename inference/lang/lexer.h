@@ -3,6 +3,7 @@
 #define ALIGN_INFERENCE_LANG_LEXER_H_
 
 #include "absl/strings/string_view.h"
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,8 +37,8 @@ absl::string_view Describe(TokenKind kind);
 
 struct Token {
   TokenKind kind = TokenKind::kEnd;
-  absl::string_view text;  // the source characters
-  std::string value;      // strings: unescaped content
+  absl::string_view text;   // the source characters
+  absl::string_view value;  // strings: unescaped content
   double number = 0;
   int line = 1;
   int column = 1;
@@ -45,10 +46,17 @@ struct Token {
   bool starts_line = false;  // first token on its line, in column 1
 };
 
+// The tokens of a text. They view the text and `unescaped`, which must outlive them.
+struct TokenizedText {
+  std::vector<Token> tokens;
+  // The content of each string with an escape in it; other strings' values view the text.
+  std::deque<std::string> unescaped;
+};
+
 // Tokenises `text`; lexical problems (stray characters, unterminated strings) go to
 // `diagnostics` with `file` as the location, and lexing continues after them.
-std::vector<Token> Tokenize(absl::string_view text, const std::string& file,
-                            Diagnostics& diagnostics);
+TokenizedText Tokenize(absl::string_view text, const std::string& file,
+                       Diagnostics& diagnostics);
 
 }  // namespace align::inference
 

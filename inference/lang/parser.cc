@@ -50,9 +50,11 @@ struct SyntaxError {};
 class Parser {
  public:
   Parser(absl::string_view text, const std::string& path, Diagnostics& diagnostics)
-      : text_(text), path_(path), diagnostics_(diagnostics) {
-    tokens_ = Tokenize(text, path, diagnostics);
-  }
+      : text_(text),
+        path_(path),
+        diagnostics_(diagnostics),
+        lexed_(Tokenize(text, path, diagnostics)),
+        tokens_(lexed_.tokens) {}
 
   ast::File Run() {
     ast::File file;
@@ -109,9 +111,12 @@ class Parser {
     Next();
   }
   // An identifier that is not a keyword.
+  static bool IsName(const Token& token) {
+    return token.kind == TokenKind::kIdentifier && !IsKeyword(token.text);
+  }
   const Token& ExpectName(absl::string_view what) {
     const Token& token = Peek();
-    if (token.kind != TokenKind::kIdentifier || IsKeyword(token.text)) {
+    if (!IsName(token)) {
       if (token.kind == TokenKind::kIdentifier) {
         Fail(token, absl::StrCat("expected ", what, ", found keyword '", token.text, "'"));
       }
@@ -155,7 +160,9 @@ class Parser {
       ast::ConclusionDecl decl;
       decl.keyword = keyword;
       decl.location = At(start);
-      decl.id = std::string(ExpectName(absl::StrCat("a ", keyword, " id")).text);
+      // The expectation is spelled out only when it is needed, for the error.
+      decl.id = std::string(IsName(Peek()) ? Next().text
+                                           : ExpectName(absl::StrCat("a ", keyword, " id")).text);
       decl.properties = ParseProperties(keyword);
       file.conclusions.push_back(std::move(decl));
     }
@@ -206,9 +213,15 @@ class Parser {
   }
 
   std::string ParseString(absl::string_view context) {
-    std::string value(Expect(TokenKind::kString, context).value);
-    // Adjacent strings join, so long texts can span lines.
-    while (Peek().kind == TokenKind::kString) value += Next().value;
+    const size_t first = pos_;
+    Expect(TokenKind::kString, context);
+    return StringsFrom(first);
+  }
+  // The string token at `first`, just read, joined with the ones right after it: adjacent
+  // strings join, so long texts can span lines.
+  std::string StringsFrom(size_t first) {
+    std::string value(tokens_[first].value);
+    while (Peek().kind == TokenKind::kString) absl::StrAppend(&value, Next().value);
     return value;
   }
 
@@ -267,7 +280,14 @@ class Parser {
         Expect(TokenKind::kDotDot, "between the ends of the range (low .. high)");
         property.high = ParseSignedNumber("as the high end of the range");
       } else {
-        property.text = ParseString(absl::StrCat("as the value of '", name.text, "'"));
+        // As ParseString, with the context spelled out only for the error.
+        if (Peek().kind != TokenKind::kString) {
+          Expected(absl::StrCat(Describe(TokenKind::kString), " as the value of '", name.text,
+                                "'"));
+        }
+        const size_t first = pos_;
+        Next();
+        property.text = StringsFrom(first);
       }
       return property;
     }
@@ -312,6 +332,7 @@ class Parser {
     absl::string_view raw =
         text_.substr(tokens_[first].offset, last.offset + last.text.size() - tokens_[first].offset);
     std::string out;
+    out.reserve(raw.size());
     bool space = false;
     for (char c : raw) {
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
@@ -333,6 +354,7 @@ class Parser {
     auto expr = std::make_unique<ast::Expr>();
     expr->kind = kind;
     expr->location = head->location;
+    expr->children.reserve(2);  // most conditions join two
     expr->children.push_back(std::move(head));
     while (IsWord(Peek(), word)) {
       Next();
@@ -459,7 +481,8 @@ class Parser {
   absl::string_view text_;
   const std::string& path_;
   Diagnostics& diagnostics_;
-  std::vector<Token> tokens_;
+  const TokenizedText lexed_;
+  const std::vector<Token>& tokens_;
   size_t pos_ = 0;
 };
 

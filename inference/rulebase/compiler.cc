@@ -82,19 +82,31 @@ class RuleBaseCompiler {
   explicit RuleBaseCompiler(Diagnostics& diagnostics) : diagnostics_(diagnostics) {}
 
   std::shared_ptr<const RuleBase> Compile(const std::vector<SourceFile>& input) {
-    std::vector<SourceFile> files = input;
+    std::vector<const SourceFile*> files;
+    for (const SourceFile& file : input) files.push_back(&file);
     std::sort(files.begin(), files.end(),
-              [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
-    std::string digest_input;
-    for (const SourceFile& file : files) {
-      asts_.push_back(ParseRuleFile(file.text, file.path, diagnostics_));
-      absl::StrAppend(&digest_input, file.path.substr(file.path.rfind('/') + 1), "\n",
-                      file.text.size(), "\n", file.text);
+              [](const SourceFile* a, const SourceFile* b) { return a->path < b->path; });
+    // Hashed before parsing, in one buffer sized up front, so that the large text is not
+    // copied again and again while the parser's many small allocations are going on.
+    std::string digest;
+    {
+      std::string digest_input;
+      size_t size = 0;
+      for (const SourceFile* file : files) size += file->path.size() + file->text.size() + 24;
+      digest_input.reserve(size);
+      for (const SourceFile* file : files) {
+        absl::StrAppend(&digest_input, file->path.substr(file->path.rfind('/') + 1), "\n",
+                        file->text.size(), "\n", file->text);
+      }
+      digest = Sha256Hex(digest_input);
+    }
+    for (const SourceFile* file : files) {
+      asts_.push_back(ParseRuleFile(file->text, file->path, diagnostics_));
     }
     DeclareNodes();
     rule_base_ = std::unique_ptr<RuleBase>(new RuleBase(static_cast<int>(nodes_.size())));
     RuleBase& base = *rule_base_;
-    base.digest_ = Sha256Hex(digest_input);
+    base.digest_ = std::move(digest);
     ReadHeader(base);
     base.nodes_ = std::move(nodes_);
     base.node_index_.reserve(base.nodes_.size());
@@ -228,13 +240,13 @@ class RuleBaseCompiler {
       }
     }
     // Ids are distinct here, so sorting by id gives one order whatever the files' order.
-    std::vector<NodeInfo*> by_id;
+    std::vector<std::pair<absl::string_view, NodeInfo*>> by_id;
     by_id.reserve(declared.size());
-    for (NodeInfo& node : declared) by_id.push_back(&node);
+    for (NodeInfo& node : declared) by_id.emplace_back(node.id, &node);
     std::sort(by_id.begin(), by_id.end(),
-              [](const NodeInfo* a, const NodeInfo* b) { return a->id < b->id; });
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     nodes_.reserve(by_id.size());
-    for (NodeInfo* node : by_id) nodes_.push_back(std::move(*node));
+    for (const auto& [id, node] : by_id) nodes_.push_back(std::move(*node));
   }
 
   NodeInfo DeclareIndicator(const ast::IndicatorDecl& decl) {
@@ -297,7 +309,7 @@ class RuleBaseCompiler {
   }
 
   void CompileRules(RuleBase& base) {
-    std::vector<const ast::RuleDecl*> decls;
+    std::vector<std::pair<absl::string_view, const ast::RuleDecl*>> decls;  // by id
     absl::flat_hash_map<absl::string_view, const SourceLocation*> first_seen;
     for (const ast::File& file : asts_) {
       for (const ast::RuleDecl& rule : file.rules) {
@@ -309,13 +321,13 @@ class RuleBaseCompiler {
                              absl::StrCat("first declared at ", Where(*it->second)));
           continue;
         }
-        decls.push_back(&rule);
+        decls.emplace_back(rule.id, &rule);
       }
     }
     std::sort(decls.begin(), decls.end(),
-              [](const ast::RuleDecl* a, const ast::RuleDecl* b) { return a->id < b->id; });
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     base.rules_.reserve(decls.size());
-    for (const ast::RuleDecl* decl : decls) CompileRule(base, *decl);
+    for (const auto& [id, decl] : decls) CompileRule(base, *decl);
     base.rule_index_.reserve(base.rules_.size());
     for (size_t r = 0; r < base.rules_.size(); ++r) base.rule_index_[base.rules_[r].id] = r;
   }
@@ -355,6 +367,9 @@ class RuleBaseCompiler {
     } else {
       rule.conclusion = *target;
     }
+    const size_t leaves = LeafCount(*decl.condition);
+    rule.leaves.reserve(leaves);
+    rule.reads.reserve(leaves);
     rule.first_op = static_cast<uint32_t>(base.ops_.size());
     if (!CompileExpr(base, *decl.condition, rule)) ok = false;
     rule.op_count = static_cast<uint32_t>(base.ops_.size()) - rule.first_op;
@@ -368,6 +383,13 @@ class RuleBaseCompiler {
     for (int read : rule.reads) base.graph_.AddEdge(read, rule.conclusion);
     base.nodes_[rule.conclusion].rules.push_back(index);
     base.rules_.push_back(std::move(rule));
+  }
+
+  static size_t LeafCount(const ast::Expr& expr) {
+    if (expr.children.empty()) return 1;
+    size_t count = 0;
+    for (const auto& child : expr.children) count += LeafCount(*child);
+    return count;
   }
 
   // Appends the postfix plan of `expr`; false after reporting errors.
@@ -663,6 +685,15 @@ class RuleBaseCompiler {
     base.causes_of_.assign(n, {});
     base.indicators_behind_.assign(n, {});
     base.thresholds_.assign(n, {});
+    {
+      // Counted first, so that each list is allocated once.
+      std::vector<int> count(n, 0);
+      for (const Op& op : base.ops_) {
+        if (op.code == OpCode::kCompare) count[op.node] += 1;
+        if (op.code == OpCode::kBetween || op.code == OpCode::kRamp) count[op.node] += 2;
+      }
+      for (size_t v = 0; v < n; ++v) base.thresholds_[v].reserve(count[v]);
+    }
     for (const Op& op : base.ops_) {
       if (op.code == OpCode::kCompare) base.thresholds_[op.node].push_back(op.a);
       if (op.code == OpCode::kBetween || op.code == OpCode::kRamp) {
@@ -679,35 +710,45 @@ class RuleBaseCompiler {
     for (int node : base.evaluation_order_) {
       if (base.nodes_[node].kind == NodeKind::kCause) leads_to_cause[node] = 1;
     }
-    std::vector<std::vector<int>> successors(n), predecessors(n);
-    for (const auto& [from, to] : base.graph_.edges()) {
-      successors[from].push_back(to);
-      predecessors[to].push_back(from);
+    // A node's readers are its successors in the graph: the edges, sorted, list them in order.
+    const std::vector<std::pair<int, int>> edges = base.graph_.edges();
+    base.reader_conclusions_.assign(n, {});
+    for (size_t e = 0; e < edges.size();) {
+      // Each node's edges are one run of the sorted list.
+      const int from = edges[e].first;
+      size_t end = e;
+      while (end < edges.size() && edges[end].first == from) ++end;
+      std::vector<int>& readers = base.reader_conclusions_[from];
+      readers.reserve(end - e);
+      for (; e < end; ++e) readers.push_back(edges[e].second);
     }
     // A node leads to a cause if one of its successors does; walk conclusions backwards.
     for (auto it = base.evaluation_order_.rbegin(); it != base.evaluation_order_.rend(); ++it) {
-      for (int next : successors[*it]) leads_to_cause[*it] |= leads_to_cause[next];
+      for (int next : base.reader_conclusions_[*it]) leads_to_cause[*it] |= leads_to_cause[next];
     }
-    base.reader_conclusions_.assign(n, {});
-    for (const Rule& rule : base.rules_) {
-      for (int read : rule.reads) base.reader_conclusions_[read].push_back(rule.conclusion);
-    }
-    for (std::vector<int>& readers : base.reader_conclusions_) {
-      std::sort(readers.begin(), readers.end());
-      readers.erase(std::unique(readers.begin(), readers.end()), readers.end());
+    // Each node's inputs, flat: node v's are inputs[input_start[v] .. input_start[v + 1]).
+    std::vector<int> input_start(n + 1, 0);
+    for (const auto& edge : edges) ++input_start[edge.second + 1];
+    for (size_t v = 0; v < n; ++v) input_start[v + 1] += input_start[v];
+    std::vector<int> inputs(edges.size());
+    {
+      std::vector<int> filled(input_start.begin(), input_start.end() - 1);
+      for (const auto& [from, to] : edges) inputs[filled[to]++] = from;
     }
     // The indicators behind a conclusion are those behind its inputs, plus the inputs that
     // are indicators. In evaluation order every input's set is complete before it is needed,
     // so one pass replaces a graph search per conclusion.
     std::vector<int> added_for(n, -1);  // the conclusion an indicator was last added for
+    std::vector<int> behind;
     for (int node : base.evaluation_order_) {
-      std::vector<int>& behind = base.indicators_behind_[node];
+      behind.clear();
       auto add = [&](int indicator) {
         if (added_for[indicator] == node) return;
         added_for[indicator] = node;
         behind.push_back(indicator);
       };
-      for (int input : predecessors[node]) {
+      for (int e = input_start[node]; e < input_start[node + 1]; ++e) {
+        const int input = inputs[e];
         if (base.nodes_[input].kind == NodeKind::kIndicator) {
           add(input);
         } else {
@@ -715,6 +756,7 @@ class RuleBaseCompiler {
         }
       }
       std::sort(behind.begin(), behind.end());
+      base.indicators_behind_[node].assign(behind.begin(), behind.end());
     }
     // An indicator can change exactly the conclusions it is behind; walking them in evaluation
     // order lists each indicator's plan already in that order.
