@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs every benchmark in one go and writes bench/RESULTS.md: the engine on the standard rule
+# base, our engine against CLIPS 6.30 on generated workloads, and alignd under load against
+# the Health/Check floor of the same server. Takes about ten minutes on two cores.
+#
+#   bench/run.sh              everything, results in bench/RESULTS.md
+#   bench/run.sh --out FILE   results elsewhere
+#
+# Benchmarks are not tests: scripts/test.sh only builds them and runs each once on a tiny size.
+# Where the machine has two cores, the engine (or alignd) runs on core 0 and the load generator
+# on core 1, so that neither measures the other's work.
+set -euo pipefail
+
+root="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$root/bench/RESULTS.md"
+while (( $# > 0 )); do
+  case "$1" in
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+source "$root/scripts/build.sh" -- engine_bench compare_bench load_bench alignd
+build="$BUILD_DIR"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cores="$(nproc)"
+engine_cpu=(); client_cpu=(); pinning="none (one core)"
+if (( cores >= 2 )); then
+  engine_cpu=(taskset -c 0); client_cpu=(--server-cpu 0 --client-cpu 1)
+  pinning="engine and alignd on core 0, load generator on core 1"
+fi
+
+echo "run.sh: engine on the standard rule base" >&2
+"${engine_cpu[@]}" "$build/bench/engine_bench" --benchmark_repetitions=5 \
+  --benchmark_enable_random_interleaving=true --benchmark_min_time=0.5 \
+  --markdown "$work/engine.md" >/dev/null
+
+echo "run.sh: our engine against CLIPS" >&2
+"${engine_cpu[@]}" "$build/bench/compare/compare_bench" --markdown "$work/compare.md"
+
+echo "run.sh: alignd under load" >&2
+"$build/bench/served/load_bench" --alignd "$build/service/alignd" --rules "$root/rules" \
+  --assessment "$root/examples/assessments/overloaded-it.yaml" "${client_cpu[@]}" \
+  --markdown "$work/served.md"
+
+{
+  echo "# Benchmark results"
+  echo
+  echo "Written by \`bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); every number below comes"
+  echo "from that one run. Ratios compare engines or calls measured side by side in the same run."
+  echo
+  echo "## Machine"
+  echo
+  echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $cores cores; $(free -g | awk '/^Mem:/ {print $2}') GiB"
+  echo "- Pinning: $pinning"
+  echo "- Compiler: $(c++ --version | head -1); build type $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt")"
+  echo "- Libraries: gRPC $(dpkg-query -W -f='${Version}' libgrpc++-dev), protobuf $(dpkg-query -W -f='${Version}' libprotobuf-dev), CLIPS $(dpkg-query -W -f='${Version}' libclips-dev)"
+  echo "- Commit: $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet || echo ' (with local changes)')"
+  echo
+  echo "## Engine, standard rule base"
+  echo
+  echo "One diagnosis of each bundled example, in process. \`how\`: with the HOW tree of every"
+  echo "conclusion (the default); \`bare\`: without. Medians over 5 repetitions (min–max in"
+  echo "brackets); p50 and p99 time each single diagnosis, freeing the answer included."
+  echo
+  cat "$work/engine.md"
+  echo
+  cat "$work/compare.md"
+  echo
+  cat "$work/served.md"
+  if [[ -f "$root/bench/NOTES.md" ]]; then
+    echo
+    cat "$root/bench/NOTES.md"
+  fi
+} > "$out"
+echo "run.sh: wrote $out" >&2
