@@ -6,6 +6,12 @@
 //                    ReadAssessmentFile("examples/assessments/healthy.yaml", &rules->schema()));
 //   ASSIGN_OR_RETURN(proto::Diagnosis diagnosis, engine.Diagnose(assessment));
 //
+// A caller that reads a few conclusions, or explains only some, can skip writing the whole
+// diagnosis:
+//
+//   ASSIGN_OR_RETURN(Consultation consultation, engine.Consult(assessment));
+//   for (int node : consultation.concluded()) { ... consultation.Explain(node) ... }
+//
 // An Engine is immutable and thread-safe; keep one per rule base and share it.
 #ifndef ALIGN_INFERENCE_ENGINE_H_
 #define ALIGN_INFERENCE_ENGINE_H_
@@ -42,7 +48,8 @@ struct DiagnoseOptions {
 };
 
 // The wire form of the options (alignment.v1.DiagnoseOptions) as the engine takes them;
-// max_questions absent means 5. InvalidArgument naming the field for a negative limit.
+// max_questions absent means 5, max_would_fire absent means all. InvalidArgument naming the
+// field for a negative limit.
 absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOptions& options);
 
 // One assessment evaluated against the rule base, before anything is written out. Every rule's

@@ -384,6 +384,11 @@ TEST(Diagnose, NegativeLimitIsInvalidArgument) {
   EXPECT_THAT(server.stub().Diagnose(Context().get(), request, &diagnosis),
               GrpcIs(grpc::StatusCode::INVALID_ARGUMENT,
                      "options.max_questions: must be 0 or more, got -3"));
+  request.mutable_options()->set_max_questions(0);
+  request.mutable_options()->set_max_would_fire(-2);
+  EXPECT_THAT(server.stub().Diagnose(Context().get(), request, &diagnosis),
+              GrpcIs(grpc::StatusCode::INVALID_ARGUMENT,
+                     "options.max_would_fire: must be 0 or more, got -2"));
 }
 
 TEST(Diagnose, UnknownWhyNotIdIsNotFoundWithTheEnginesMessage) {

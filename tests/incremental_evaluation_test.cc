@@ -200,6 +200,35 @@ TEST(Consultation, AgreesWithTheWrittenDiagnosis) {
             "unknown node 'cause.overwrok'; did you mean 'cause.overwork'?");
 }
 
+// max_would_fire keeps the first N waiting rules in rule id order; absent (-1), all of them.
+TEST(DiagnoseOptions, WouldFireIsCapped) {
+  Engine engine(StandardRules());
+  auto assessment = ReadAssessmentFile(kSource / "examples/assessments/sparse.yaml",
+                                       &engine.rule_base().schema());
+  ASSERT_TRUE(assessment.ok()) << assessment.status();
+  DiagnoseOptions all;
+  auto every = engine.Diagnose(*assessment, all);
+  ASSERT_TRUE(every.ok());
+  ASSERT_EQ(every->would_fire_size(), 125);
+  DiagnoseOptions three;
+  three.max_would_fire = 3;
+  auto capped = engine.Diagnose(*assessment, three);
+  ASSERT_TRUE(capped.ok());
+  ASSERT_EQ(capped->would_fire_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(capped->would_fire(i).SerializeAsString(), every->would_fire(i).SerializeAsString());
+  }
+  DiagnoseOptions none;
+  none.max_would_fire = 0;
+  auto empty = engine.Diagnose(*assessment, none);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->would_fire_size(), 0);
+  // Everything else is the same answer.
+  proto::Diagnosis rest = *every;
+  rest.clear_would_fire();
+  EXPECT_EQ(empty->SerializeAsString(), rest.SerializeAsString());
+}
+
 // The formatting shortcuts print exactly what the general conversion prints.
 std::string ReferenceFormat(double value) {
   if (value == 0) return "0";

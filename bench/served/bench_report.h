@@ -72,7 +72,7 @@ Spread SpreadOf(std::vector<double> values);
 int64_t TotalErrors(const BenchReport& report);
 
 // "INVALID_ARGUMENT" for grpc::INVALID_ARGUMENT.
-const char* GrpcCodeName(grpc::StatusCode code);
+std::string GrpcCodeName(grpc::StatusCode code);
 
 // The results as aligned text: the set-up, one row per level and workload, the first error of
 // each workload that had any, the memory readings.
