@@ -60,7 +60,7 @@ absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOp
 }
 
 Engine::Engine(std::shared_ptr<const RuleBase> rule_base)
-    : rule_base_(std::move(rule_base)), pool_(std::make_shared<EvaluationPool>(*rule_base_)) {}
+    : rule_base_(std::move(rule_base)), pool_(std::make_shared<EvaluationPool>(rule_base_)) {}
 
 absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& assessment,
                                                   const DiagnoseOptions& options) const {
@@ -69,10 +69,9 @@ absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& asses
   return diagnosis;
 }
 
-Consultation::Consultation(const RuleBase& rule_base, EvaluationPool& pool,
-                           PortfolioAnalysis portfolio, std::string organisation,
-                           std::string date)
-    : rule_base_(&rule_base),
+Consultation::Consultation(EvaluationPool& pool, PortfolioAnalysis portfolio,
+                           std::string organisation, std::string date)
+    : rule_base_(&pool.rule_base()),
       pool_(&pool),
       evaluation_(pool.Acquire()),
       portfolio_(std::move(portfolio)),
@@ -174,8 +173,8 @@ void Consultation::WriteDiagnosis(const DiagnoseOptions& options,
 absl::StatusOr<Consultation> Engine::Consult(const proto::Assessment& assessment) const {
   const RuleBase& rules = *rule_base_;
   RETURN_IF_ERROR(ValidateAssessment(assessment, rules.schema()));
-  Consultation consultation(rules, *pool_, AnalysePortfolio(assessment),
-                            assessment.organisation(), assessment.date());
+  Consultation consultation(*pool_, AnalysePortfolio(assessment), assessment.organisation(),
+                            assessment.date());
   Evaluation& evaluation = *consultation.evaluation_;
   LoadFacts(rules, assessment, consultation.portfolio_, evaluation);
   EvaluateChanged(rules, evaluation);

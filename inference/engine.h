@@ -75,12 +75,13 @@ class Consultation {
 
  private:
   friend class Engine;
-  Consultation(const RuleBase& rule_base, EvaluationPool& pool, PortfolioAnalysis portfolio,
-               std::string organisation, std::string date);
+  Consultation(EvaluationPool& pool, PortfolioAnalysis portfolio, std::string organisation,
+               std::string date);
   void Conclude();
 
+  // The lease keeps the pool, and so the rule base, alive for as long as the consultation.
   const RuleBase* rule_base_;
-  EvaluationPool* pool_;
+  const EvaluationPool* pool_;
   EvaluationPool::Lease evaluation_;
   PortfolioAnalysis portfolio_;
   std::string organisation_, date_;
@@ -99,15 +100,15 @@ class Engine {
   // when a `why_not` id is not declared.
   absl::StatusOr<proto::Diagnosis> Diagnose(const proto::Assessment& assessment,
                                             const DiagnoseOptions& options = {}) const;
-  // The same, written into `out` (cleared first). With `out` on a protobuf arena, as the
-  // server's response messages are, building the answer costs far fewer allocations.
+  // The same, written into `out` (cleared first; left as it was on an error). With `out` on a
+  // protobuf arena, building the answer costs far fewer allocations.
   absl::Status DiagnoseInto(const proto::Assessment& assessment, const DiagnoseOptions& options,
                             proto::Diagnosis* out) const;
 
   // Evaluates the assessment and keeps the outcome for questions and explanations, without
   // writing a diagnosis: what a caller needs that reads a few conclusions, or explains on
-  // demand. Same errors as Diagnose for a bad assessment. The consultation must not outlive
-  // this engine.
+  // demand. Same errors as Diagnose for a bad assessment. The consultation keeps what it
+  // needs alive, and may outlive this engine.
   absl::StatusOr<Consultation> Consult(const proto::Assessment& assessment) const;
 
   // The node index of a declared id; NotFound with suggestions otherwise.

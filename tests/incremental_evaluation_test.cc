@@ -80,14 +80,14 @@ void CheckBothWays(const RuleBase& rules, EvaluationPool& pool, const proto::Ass
 
 TEST(IncrementalEvaluation, EveryExampleMatchesFullEvaluation) {
   std::shared_ptr<const RuleBase> rules = StandardRules();
-  EvaluationPool pool(*rules);
+  auto pool = std::make_shared<EvaluationPool>(rules);
   int examples = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kSource / "examples/assessments")) {
     const std::string ext = entry.path().extension().string();
     if (ext != ".yaml" && ext != ".json") continue;
     auto assessment = ReadAssessmentFile(entry.path(), &rules->schema());
     ASSERT_TRUE(assessment.ok()) << assessment.status();
-    CheckBothWays(*rules, pool, *assessment, entry.path().filename().string());
+    CheckBothWays(*rules, *pool, *assessment, entry.path().filename().string());
     ++examples;
   }
   EXPECT_EQ(examples, 7);
@@ -95,7 +95,7 @@ TEST(IncrementalEvaluation, EveryExampleMatchesFullEvaluation) {
 
 TEST(IncrementalEvaluation, RandomAssessmentsMatchFullEvaluation) {
   std::shared_ptr<const RuleBase> rules = StandardRules();
-  EvaluationPool pool(*rules);
+  auto pool = std::make_shared<EvaluationPool>(rules);
   std::mt19937_64 random(20261127);
   std::vector<int> indicators;
   for (size_t node = 0; node < rules->nodes().size(); ++node) {
@@ -120,7 +120,7 @@ TEST(IncrementalEvaluation, RandomAssessmentsMatchFullEvaluation) {
       }
       if (random() % 5 == 0) observation.set_confidence(0.5);
     }
-    CheckBothWays(*rules, pool, assessment, "round " + std::to_string(round));
+    CheckBothWays(*rules, *pool, assessment, "round " + std::to_string(round));
     if (testing::Test::HasFailure()) return;
   }
 }
@@ -198,6 +198,19 @@ TEST(Consultation, AgreesWithTheWrittenDiagnosis) {
   EXPECT_EQ(consultation->Explain(top).SerializeAsString(), explained->SerializeAsString());
   EXPECT_EQ(engine.FindNode("cause.overwrok").status().message(),
             "unknown node 'cause.overwrok'; did you mean 'cause.overwork'?");
+}
+
+// A consultation keeps its pool and rule base alive: the engine may go first.
+TEST(Consultation, OutlivesItsEngine) {
+  auto assessment = ReadAssessmentFile(kSource / "examples/assessments/overloaded-it.yaml",
+                                       &StandardRules()->schema());
+  ASSERT_TRUE(assessment.ok()) << assessment.status();
+  absl::StatusOr<Consultation> consultation = Engine(StandardRules()).Consult(*assessment);
+  ASSERT_TRUE(consultation.ok()) << consultation.status();
+  ASSERT_FALSE(consultation->concluded().empty());
+  const int top = consultation->concluded().front();
+  EXPECT_EQ(consultation->rule_base().node(top).id, "pattern.capability_shortfall");
+  EXPECT_TRUE(consultation->Explain(top).concluded());
 }
 
 // max_would_fire keeps the first N waiting rules in rule id order; absent (-1), all of them.

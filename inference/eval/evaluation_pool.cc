@@ -1,13 +1,15 @@
 #include "inference/eval/evaluation_pool.h"
 
+#include <exception>
+
 #include "inference/eval/certainty.h"
 
 namespace align::inference {
 
-EvaluationPool::EvaluationPool(const RuleBase& rule_base)
-    : rule_base_(rule_base), baseline_(rule_base) {
-  EvaluateAll(rule_base, baseline_);
-  for (int node : rule_base.evaluation_order()) {
+EvaluationPool::EvaluationPool(std::shared_ptr<const RuleBase> rule_base)
+    : rule_base_(std::move(rule_base)), baseline_(*rule_base_) {
+  EvaluateAll(*rule_base_, baseline_);
+  for (int node : rule_base_->evaluation_order()) {
     if (baseline_.certainty[node] > kFiringThreshold) baseline_concluded_.push_back(node);
   }
 }
@@ -18,20 +20,24 @@ EvaluationPool::Lease EvaluationPool::Acquire() {
     if (!free_.empty()) {
       std::unique_ptr<Evaluation> evaluation = std::move(free_.back());
       free_.pop_back();
-      return Lease(this, std::move(evaluation));
+      return Lease(shared_from_this(), std::move(evaluation));
     }
   }
-  return Lease(this, std::make_unique<Evaluation>(baseline_));
+  return Lease(shared_from_this(), std::make_unique<Evaluation>(baseline_));
 }
 
 void EvaluationPool::Release(std::unique_ptr<Evaluation> evaluation) {
-  ResetTo(rule_base_, baseline_, *evaluation);
+  ResetTo(*rule_base_, baseline_, *evaluation);
   absl::MutexLock lock(&mutex_);
-  free_.push_back(std::move(evaluation));
+  if (free_.size() < kMaxIdle) free_.push_back(std::move(evaluation));
 }
 
 EvaluationPool::Lease::~Lease() {
-  if (evaluation_ != nullptr) pool_->Release(std::move(evaluation_));
+  if (evaluation_ == nullptr) return;
+  // Unwinding (say, bad_alloc mid-trial) may leave changes ResetTo does not know of: drop the
+  // evaluation rather than hand a damaged one to the next diagnosis.
+  if (std::uncaught_exceptions() > 0) return;
+  pool_->Release(std::move(evaluation_));
 }
 
 }  // namespace align::inference

@@ -3,8 +3,8 @@
 // evaluation back undoes just those changes. So a diagnosis neither allocates nor clears
 // state in proportion to the size of the rule base.
 //
-//   EvaluationPool pool(rule_base);
-//   EvaluationPool::Lease lease = pool.Acquire();   // equals pool.baseline()
+//   auto pool = std::make_shared<EvaluationPool>(rule_base);
+//   EvaluationPool::Lease lease = pool->Acquire();  // equals pool->baseline()
 //   LoadFacts(rule_base, assessment, portfolio, *lease);
 //   EvaluateChanged(rule_base, *lease);
 //   ...                                              // back to the pool when `lease` goes
@@ -23,10 +23,14 @@
 
 namespace align::inference {
 
-class EvaluationPool {
+class EvaluationPool : public std::enable_shared_from_this<EvaluationPool> {
  public:
-  // `rule_base` must outlive the pool.
-  explicit EvaluationPool(const RuleBase& rule_base);
+  // Evaluations kept for reuse at most; more are freed on return (a burst of concurrent
+  // diagnoses should not pin its peak memory for good).
+  static constexpr size_t kMaxIdle = 64;
+
+  // Create it with std::make_shared: leases keep the pool, and the pool the rule base, alive.
+  explicit EvaluationPool(std::shared_ptr<const RuleBase> rule_base);
   EvaluationPool(const EvaluationPool&) = delete;
   EvaluationPool& operator=(const EvaluationPool&) = delete;
 
@@ -39,7 +43,8 @@ class EvaluationPool {
   // An evaluation on loan; it goes back to the pool, reset to the baseline, when destroyed.
   class Lease {
    public:
-    Lease(Lease&& other) noexcept : pool_(other.pool_), evaluation_(std::move(other.evaluation_)) {}
+    Lease(Lease&& other) noexcept
+        : pool_(std::move(other.pool_)), evaluation_(std::move(other.evaluation_)) {}
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     Lease& operator=(Lease&&) = delete;
@@ -50,18 +55,20 @@ class EvaluationPool {
 
    private:
     friend class EvaluationPool;
-    Lease(EvaluationPool* pool, std::unique_ptr<Evaluation> evaluation)
-        : pool_(pool), evaluation_(std::move(evaluation)) {}
-    EvaluationPool* pool_;
+    Lease(std::shared_ptr<EvaluationPool> pool, std::unique_ptr<Evaluation> evaluation)
+        : pool_(std::move(pool)), evaluation_(std::move(evaluation)) {}
+    std::shared_ptr<EvaluationPool> pool_;
     std::unique_ptr<Evaluation> evaluation_;
   };
 
   Lease Acquire();
 
+  const RuleBase& rule_base() const { return *rule_base_; }
+
  private:
   void Release(std::unique_ptr<Evaluation> evaluation);
 
-  const RuleBase& rule_base_;
+  const std::shared_ptr<const RuleBase> rule_base_;
   Evaluation baseline_;
   std::vector<int> baseline_concluded_;
   absl::Mutex mutex_;

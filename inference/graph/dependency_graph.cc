@@ -49,8 +49,9 @@ void DependencyGraph::AddEdge(int from, int to) {
 }
 
 std::vector<std::pair<int, int>> DependencyGraph::edges() const {
-  const Graph& g = impl_->graph;
   std::vector<std::pair<int, int>> edges;
+  if (impl_ == nullptr) return edges;  // moved from
+  const Graph& g = impl_->graph;
   edges.reserve(boost::num_edges(g));
   for (int v = 0; v < node_count_; ++v) {
     // Out-edges are kept in insertion order; each node's run is sorted here.

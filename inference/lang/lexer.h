@@ -47,7 +47,14 @@ struct Token {
 };
 
 // The tokens of a text. They view the text and `unescaped`, which must outlive them.
+// Move-only: a copy's tokens would still view the original's `unescaped`.
 struct TokenizedText {
+  TokenizedText() = default;
+  TokenizedText(TokenizedText&&) = default;
+  TokenizedText& operator=(TokenizedText&&) = default;
+  TokenizedText(const TokenizedText&) = delete;
+  TokenizedText& operator=(const TokenizedText&) = delete;
+
   std::vector<Token> tokens;
   // The content of each string with an escape in it; other strings' values view the text.
   std::deque<std::string> unescaped;
