@@ -318,12 +318,8 @@ void ResetTo(const RuleBase& rule_base, const Evaluation& baseline, Evaluation& 
 }
 
 void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
-                   Evaluation& evaluation, bool ranges) {
-  if (ranges) {
-    for (int node : nodes) EvaluateNode(rule_base, node, evaluation);
-  } else {
-    for (int node : nodes) EvaluateCertainty(rule_base, node, evaluation);
-  }
+                   Evaluation& evaluation) {
+  for (int node : nodes) EvaluateNode(rule_base, node, evaluation);
 }
 
 std::vector<Interval> TracePlan(const RuleBase& rule_base, const Rule& rule,

@@ -85,12 +85,9 @@ void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation);
 // Undoes LoadFacts and EvaluateChanged: `evaluation` equals `baseline` again.
 void ResetTo(const RuleBase& rule_base, const Evaluation& baseline, Evaluation& evaluation);
 
-// Re-evaluates only `nodes` (conclusions, in evaluation order), e.g. the downstream part of
-// the graph after one fact changed.
-// With `ranges` false, only certainties are brought up to date (rule states and the possible
-// ranges are not), which is all that trying out an answer needs.
+// Re-evaluates only `nodes` (conclusions, in evaluation order), every rule of each.
 void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
-                   Evaluation& evaluation, bool ranges = true);
+                   Evaluation& evaluation);
 
 // Brings one conclusion's certainty up to date from what is known now (no rule states, no
 // ranges): the step of trying out an answer.

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "inference/io/yaml_documents.h"
+#include "inference/io/yaml_scalars.h"
 #include "inference/portfolio/portfolio.h"
 #include "inference/util/suggest.h"
 #include "yaml-cpp/depthguard.h"
@@ -161,27 +162,6 @@ std::string FormatNumber(double value) {
   auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
   if (error != std::errc()) return absl::StrCat(value);
   return std::string(buffer, end);
-}
-
-// A finite number written the YAML/JSON way ("92", "-1.5", "+3", "2e3"); nullopt otherwise.
-std::optional<double> ParseNumber(std::string_view text) {
-  if (text.starts_with('+')) {
-    text.remove_prefix(1);
-    if (text.starts_with('-') || text.starts_with('+')) return std::nullopt;
-  }
-  if (text.empty()) return std::nullopt;
-  double value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-std::optional<bool> ParseBool(std::string_view text) {
-  if (text == "true" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "False" || text == "FALSE") return false;
-  return std::nullopt;
 }
 
 using Value = std::variant<double, bool, std::string>;
@@ -329,12 +309,6 @@ constexpr FieldName kObservationFields[] = {
 
 std::string Join(std::string_view path, std::string_view field) {
   return path.empty() ? std::string(field) : absl::StrCat(Sv(path), ".", Sv(field));
-}
-
-// Explicitly tagged strings ("…", '…', !!str) never read as numbers or booleans.
-bool IsPlain(const YAML::Node& node) {
-  const std::string& tag = node.Tag();
-  return tag != "!" && tag != "tag:yaml.org,2002:str";
 }
 
 std::string Show(const YAML::Node& node) {

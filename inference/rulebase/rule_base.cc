@@ -71,6 +71,8 @@ void RuleBase::IndexForEvaluation() {
          return n < reader_conclusions_.size() ? reader_conclusions_[n] : kNone;
        },
        readers_, readers_start_);
+  // The packed rows are what everyone reads; the compiler's nested copy is done with.
+  std::vector<std::vector<int>>().swap(reader_conclusions_);
   std::vector<std::vector<int>> reader_rules(nodes_.size());
   for (size_t r = 0; r < rules_.size(); ++r) {
     for (int read : rules_[r].reads) reader_rules[read].push_back(static_cast<int>(r));

@@ -23,6 +23,7 @@
 #include "inference/eval/explanation.h"
 #include "inference/io/assessment_reader.h"
 #include "inference/io/yaml_documents.h"
+#include "inference/io/yaml_scalars.h"
 #include "inference/portfolio/portfolio.h"
 #include "inference/util/format.h"
 #include "inference/util/status_macros.h"
@@ -99,12 +100,6 @@ class Problems {
 // ---------------------------------------------------------------------------------------------
 // YAML helpers.
 
-// Explicitly tagged strings ("…", '…', !!str) never read as numbers or booleans.
-bool IsPlain(const YAML::Node& node) {
-  const std::string& tag = node.Tag();
-  return tag != "!" && tag != "tag:yaml.org,2002:str";
-}
-
 std::string ShowNode(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
@@ -121,21 +116,6 @@ std::string ShowNode(const YAML::Node& node) {
   return "nothing";
 }
 
-std::optional<double> ParseNumber(const std::string& text) {
-  double value = 0;
-  std::string_view digits = text;
-  if (digits.starts_with('+')) digits.remove_prefix(1);
-  if (digits.empty() || !absl::SimpleAtod(Sv(digits), &value) || !std::isfinite(value)) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-std::optional<bool> ParseBool(const std::string& text) {
-  if (text == "true" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "False" || text == "FALSE") return false;
-  return std::nullopt;
-}
 
 
 // Every document in `text`. Checks the text with the event parser first: YAML::LoadAll in
