@@ -29,7 +29,13 @@ TEST(CompareOnWorkload, EveryVariantOfOursAgreesWithClipsAndIsMeasured) {
       {.rules = 60, .observations_per_case = 20, .cases = 5, .seed = 42}, options);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_THAT(FormatDisagreements(*result), IsEmpty());
-  EXPECT_GT(result->findings_per_case, 0);
+  // The seeded workload is the same everywhere, so its counts are exact: 11 findings and 11
+  // fired rules (1 of them chained) over the 5 cases, 201 rules touched.
+  EXPECT_DOUBLE_EQ(result->findings_per_case, 2.2);
+  EXPECT_DOUBLE_EQ(result->clips_fired_per_case, 2.2);
+  EXPECT_DOUBLE_EQ(result->ours_fired_per_case, 2.2);
+  EXPECT_DOUBLE_EQ(result->chained_fired_per_case, 0.2);
+  EXPECT_DOUBLE_EQ(result->touched_per_case, 40.2);
   EXPECT_GT(result->clips.p50, 0);
   for (OursVariant variant : kAllOursVariants) {
     EXPECT_GT(result->Ours(variant).p50, 0) << OursVariantName(variant);
