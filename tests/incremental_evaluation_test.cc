@@ -20,6 +20,7 @@
 #include "inference/rulebase/loader.h"
 #include "inference/util/format.h"
 #include "inference/util/proto_alias.h"
+#include "tests/random_assessments.h"
 
 namespace align::inference {
 namespace {
@@ -96,31 +97,10 @@ TEST(IncrementalEvaluation, EveryExampleMatchesFullEvaluation) {
 TEST(IncrementalEvaluation, RandomAssessmentsMatchFullEvaluation) {
   std::shared_ptr<const RuleBase> rules = StandardRules();
   auto pool = std::make_shared<EvaluationPool>(rules);
-  std::mt19937_64 random(20261127);
-  std::vector<int> indicators;
-  for (size_t node = 0; node < rules->nodes().size(); ++node) {
-    const NodeInfo& info = rules->node(static_cast<int>(node));
-    if (info.kind == NodeKind::kIndicator && !info.builtin) indicators.push_back(static_cast<int>(node));
-  }
-  ASSERT_EQ(indicators.size(), 41u);  // the declared ones; the portfolio figures come from areas
+  RandomAssessments random(*rules, 20261127);
+  ASSERT_EQ(random.indicators().size(), 41u);  // the declared ones; the portfolio figures come from areas
   for (int round = 0; round < 200; ++round) {
-    proto::Assessment assessment;
-    for (int node : indicators) {
-      if (random() % 3 != 0) continue;  // about a third of the indicators, different each round
-      const NodeInfo& info = rules->node(node);
-      proto::Observation& observation = (*assessment.mutable_observations())[info.id];
-      switch (info.type) {
-        case ValueType::kNumber: {
-          double low = info.min.value_or(0), high = info.max.value_or(100);
-          observation.set_number(low + static_cast<double>(random() % 1001) / 1000 * (high - low));
-          break;
-        }
-        case ValueType::kBool: observation.set_flag(random() % 2 == 0); break;
-        case ValueType::kChoice: observation.set_choice(info.choices[random() % info.choices.size()]); break;
-      }
-      if (random() % 5 == 0) observation.set_confidence(0.5);
-    }
-    CheckBothWays(*rules, *pool, assessment, "round " + std::to_string(round));
+    CheckBothWays(*rules, *pool, random.Next(), "round " + std::to_string(round));
     if (testing::Test::HasFailure()) return;
   }
 }
