@@ -170,6 +170,32 @@ void Consultation::WriteDiagnosis(const DiagnoseOptions& options,
   }
 }
 
+void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
+                                      absl::Span<const int> why_not_nodes, std::string* out) {
+  proto::Diagnosis diagnosis;
+  WriteDiagnosis(options, why_not_nodes, &diagnosis);
+  diagnosis.AppendToString(out);
+}
+
+std::vector<ListedConclusion> Consultation::Listed(NodeKind kind,
+                                                   const DiagnoseOptions& options) const {
+  int limit = 0;
+  switch (kind) {
+    case NodeKind::kPattern: limit = options.max_patterns; break;
+    case NodeKind::kCause: limit = options.max_causes; break;
+    case NodeKind::kAction: limit = options.max_actions; break;
+    case NodeKind::kFinding: break;
+    case NodeKind::kIndicator: return {};
+  }
+  std::vector<ListedConclusion> listed;
+  for (int node : concluded_) {
+    if (rule_base_->node(node).kind != kind) continue;
+    if (limit > 0 && static_cast<int>(listed.size()) >= limit) break;
+    listed.push_back({node, std::round(evaluation_->certainty[node] * 1e4) / 1e4});
+  }
+  return listed;
+}
+
 absl::StatusOr<Consultation> Engine::Consult(const proto::Assessment& assessment) const {
   const RuleBase& rules = *rule_base_;
   RETURN_IF_ERROR(ValidateAssessment(assessment, rules.schema()));
@@ -182,15 +208,30 @@ absl::StatusOr<Consultation> Engine::Consult(const proto::Assessment& assessment
   return consultation;
 }
 
+absl::StatusOr<std::vector<int>> Engine::FindNodes(absl::Span<const std::string> ids) const {
+  std::vector<int> nodes;
+  nodes.reserve(ids.size());
+  for (const std::string& id : ids) {
+    ASSIGN_OR_RETURN(int node, ResolveNode(*rule_base_, id));
+    nodes.push_back(node);
+  }
+  return nodes;
+}
+
 absl::Status Engine::DiagnoseInto(const proto::Assessment& assessment,
                                   const DiagnoseOptions& options, proto::Diagnosis* out) const {
-  std::vector<int> why_not_nodes;
-  for (const std::string& id : options.why_not) {
-    ASSIGN_OR_RETURN(int node, ResolveNode(*rule_base_, id));
-    why_not_nodes.push_back(node);
-  }
+  ASSIGN_OR_RETURN(std::vector<int> why_not_nodes, FindNodes(options.why_not));
   ASSIGN_OR_RETURN(Consultation consultation, Consult(assessment));
   consultation.WriteDiagnosis(options, why_not_nodes, out);
+  return absl::OkStatus();
+}
+
+absl::Status Engine::DiagnoseToWire(const proto::Assessment& assessment,
+                                    const DiagnoseOptions& options, std::string* out) const {
+  out->clear();
+  ASSIGN_OR_RETURN(std::vector<int> why_not_nodes, FindNodes(options.why_not));
+  ASSIGN_OR_RETURN(Consultation consultation, Consult(assessment));
+  consultation.WriteDiagnosisWire(options, why_not_nodes, out);
   return absl::OkStatus();
 }
 

@@ -52,6 +52,13 @@ struct DiagnoseOptions {
 // field for a negative limit.
 absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOptions& options);
 
+// A conclusion as a diagnosis lists it: its node and its certainty as reported (rounded to four
+// decimal places).
+struct ListedConclusion {
+  int node;
+  double certainty;
+};
+
 // One assessment evaluated against the rule base, before anything is written out. Every rule's
 // outcome is kept, so the HOW or WHY-NOT of any node can be rendered on demand, and writing a
 // full diagnosis is a separate, optional step. Holds a pooled evaluation until destroyed: keep
@@ -72,6 +79,14 @@ class Consultation {
   // `why_not_nodes`: nodes to explain if they were not concluded.
   void WriteDiagnosis(const DiagnoseOptions& options, absl::Span<const int> why_not_nodes,
                       proto::Diagnosis* out);
+  // The same diagnosis as the serialised bytes of alignment.v1.Diagnosis, appended to `out`
+  // without building the message: what a service sends. Parsing them gives exactly what
+  // WriteDiagnosis writes.
+  void WriteDiagnosisWire(const DiagnoseOptions& options, absl::Span<const int> why_not_nodes,
+                          std::string* out);
+  // The conclusions of `kind` that the diagnosis lists under `options`, in its order (most
+  // certain first, cut at the kind's limit). Empty for indicators.
+  std::vector<ListedConclusion> Listed(NodeKind kind, const DiagnoseOptions& options) const;
 
  private:
   friend class Engine;
@@ -104,6 +119,14 @@ class Engine {
   // protobuf arena, building the answer costs far fewer allocations.
   absl::Status DiagnoseInto(const proto::Assessment& assessment, const DiagnoseOptions& options,
                             proto::Diagnosis* out) const;
+
+  // The diagnosis as the serialised bytes of alignment.v1.Diagnosis, written into `out`
+  // (replaced) without building the message. Same errors as Diagnose; `out` is left empty on
+  // an error.
+  absl::Status DiagnoseToWire(const proto::Assessment& assessment, const DiagnoseOptions& options,
+                              std::string* out) const;
+  // The node indices of `ids` (why-not lists); NotFound with suggestions for an unknown id.
+  absl::StatusOr<std::vector<int>> FindNodes(absl::Span<const std::string> ids) const;
 
   // Evaluates the assessment and keeps the outcome for questions and explanations, without
   // writing a diagnosis: what a caller needs that reads a few conclusions, or explains on
