@@ -14,6 +14,7 @@
 #include "inference/portfolio/portfolio.h"
 #include "inference/util/status_macros.h"
 #include "inference/util/format.h"
+#include "inference/util/wire_writer.h"
 #include "inference/util/suggest.h"
 #include "absl/strings/str_join.h"
 
@@ -104,77 +105,11 @@ proto::Explanation Consultation::Explain(int node) const {
 
 void Consultation::WriteDiagnosis(const DiagnoseOptions& options,
                                   absl::Span<const int> why_not_nodes, proto::Diagnosis* out) {
-  const RuleBase& rules = *rule_base_;
-  Evaluation& evaluation = *evaluation_;
+  // One way of writing a diagnosis: the wire writer's, parsed.
+  std::string bytes;
+  WriteDiagnosisWire(options, why_not_nodes, &bytes);
   out->Clear();
-  proto::Diagnosis& diagnosis = *out;
-  diagnosis.mutable_rule_base()->set_id(rules.id());
-  diagnosis.mutable_rule_base()->set_version(rules.version());
-  diagnosis.mutable_rule_base()->set_digest(rules.digest());
-  diagnosis.set_organisation(organisation_);
-  diagnosis.set_date(date_);
-  *diagnosis.mutable_portfolio() = portfolio_.summary;
-
-  for (int node : concluded_) {
-    const NodeInfo& info = rules.node(node);
-    google::protobuf::RepeatedPtrField<proto::Conclusion>* list = nullptr;
-    int limit = 0;
-    switch (info.kind) {
-      case NodeKind::kPattern: list = diagnosis.mutable_patterns(); limit = options.max_patterns; break;
-      case NodeKind::kCause: list = diagnosis.mutable_causes(); limit = options.max_causes; break;
-      case NodeKind::kAction: list = diagnosis.mutable_actions(); limit = options.max_actions; break;
-      case NodeKind::kFinding: list = diagnosis.mutable_findings(); break;
-      case NodeKind::kIndicator: continue;
-    }
-    if (limit > 0 && list->size() >= limit) continue;
-    proto::Conclusion* c = list->Add();
-    c->set_id(info.id);
-    c->set_kind(std::string(KindName(info.kind)));
-    c->set_title(info.title);
-    c->set_category(info.category);
-    c->set_description(info.description);
-    c->set_source(info.source);
-    c->set_certainty(std::round(evaluation.certainty[node] * 1e4) / 1e4);
-    if (options.include_explanations) {
-      ExplainNode(rules, evaluation, node, /*all_rules=*/false, c->mutable_explanation());
-    }
-  }
-
-  const size_t max_would_fire = options.max_would_fire < 0
-                                    ? rules.rules().size()
-                                    : static_cast<size_t>(options.max_would_fire);
-  for (size_t r = 0; r < rules.rules().size() &&
-                     static_cast<size_t>(diagnosis.would_fire_size()) < max_would_fire;
-       ++r) {
-    if (evaluation.rules[r].status != RuleStatus::kBlocked) continue;
-    std::vector<std::string> missing = MissingIndicators(rules, evaluation, static_cast<int>(r));
-    if (missing.empty()) continue;
-    const Rule& rule = rules.rules()[r];
-    proto::PendingRule* pending = diagnosis.add_would_fire();
-    pending->set_rule_id(rule.id);
-    pending->set_conclusion(rules.node(rule.conclusion).id);
-    pending->set_text(absl::StrCat(
-        "rule ", rule.id, rule.cf >= 0 ? " would support " : " would count against ",
-        pending->conclusion(), " (cf ", FormatNumber(rule.cf), ") if ",
-        absl::StrJoin(missing, ", "), " were known: ", rule.condition));
-    for (std::string& id : missing) pending->add_missing(std::move(id));
-  }
-
-  for (proto::OpenQuestion& q : RankOpenQuestions(
-           rules, evaluation, static_cast<size_t>(std::max(0, options.max_questions)))) {
-    *diagnosis.add_open_questions() = std::move(q);
-  }
-  for (int node : why_not_nodes) {
-    if (evaluation.certainty[node] > kFiringThreshold) continue;
-    ExplainNode(rules, evaluation, node, /*all_rules=*/true, diagnosis.add_why_not());
-  }
-}
-
-void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
-                                      absl::Span<const int> why_not_nodes, std::string* out) {
-  proto::Diagnosis diagnosis;
-  WriteDiagnosis(options, why_not_nodes, &diagnosis);
-  diagnosis.AppendToString(out);
+  out->ParseFromString(bytes);
 }
 
 std::vector<ListedConclusion> Consultation::Listed(NodeKind kind,
@@ -194,6 +129,101 @@ std::vector<ListedConclusion> Consultation::Listed(NodeKind kind,
     listed.push_back({node, std::round(evaluation_->certainty[node] * 1e4) / 1e4});
   }
   return listed;
+}
+
+void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
+                                      absl::Span<const int> why_not_nodes, std::string* bytes) {
+  // Field numbers of proto/alignment/v1/diagnosis.proto, written in field order as the
+  // serialiser does, so that the bytes are the same.
+  enum DiagnosisField {
+    kRuleBase = 1, kOrganisation = 2, kDate = 3, kPortfolio = 4, kPatterns = 5, kCauses = 6,
+    kActions = 7, kFindings = 8, kWouldFire = 9, kOpenQuestions = 10, kWhyNot = 11
+  };
+  enum ConclusionField {
+    kId = 1, kKind = 2, kTitle = 3, kCategory = 4, kDescription = 5, kSource = 6,
+    kCertainty = 7, kExplanation = 8
+  };
+  enum PendingRuleField { kRuleId = 1, kConclusion = 2, kMissing = 3, kText = 4 };
+  const RuleBase& rules = *rule_base_;
+  Evaluation& evaluation = *evaluation_;
+  WireWriter out(bytes);
+  ExplanationWriter explanations(rules, evaluation);
+
+  const size_t rule_base = out.Begin(kRuleBase);
+  out.String(1, rules.id());
+  out.String(2, rules.version());
+  out.String(3, rules.digest());
+  out.End(rule_base);
+  out.String(kOrganisation, organisation_);
+  out.String(kDate, date_);
+  const size_t portfolio = out.Begin(kPortfolio);
+  portfolio_.summary.AppendToString(&out.buffer());
+  out.End(portfolio);
+
+  const std::pair<NodeKind, int> lists[] = {{NodeKind::kPattern, kPatterns},
+                                            {NodeKind::kCause, kCauses},
+                                            {NodeKind::kAction, kActions},
+                                            {NodeKind::kFinding, kFindings}};
+  for (const auto& [kind, field] : lists) {
+    for (const ListedConclusion& listed : Listed(kind, options)) {
+      const NodeInfo& info = rules.node(listed.node);
+      const size_t conclusion = out.Begin(field);
+      out.String(kId, info.id);
+      out.String(kKind, KindName(info.kind));
+      out.String(kTitle, info.title);
+      out.String(kCategory, info.category);
+      out.String(kDescription, info.description);
+      out.String(kSource, info.source);
+      out.Double(kCertainty, listed.certainty);
+      if (options.include_explanations) {
+        const size_t explanation = out.Begin(kExplanation);
+        explanations.Write(listed.node, /*all_rules=*/false, out);
+        out.End(explanation);
+      }
+      out.End(conclusion);
+    }
+  }
+
+  const size_t max_would_fire = options.max_would_fire < 0
+                                    ? rules.rules().size()
+                                    : static_cast<size_t>(options.max_would_fire);
+  size_t would_fire = 0;
+  std::string text;
+  for (size_t r = 0; r < rules.rules().size() && would_fire < max_would_fire; ++r) {
+    if (evaluation.rules[r].status != RuleStatus::kBlocked) continue;
+    const std::vector<int> missing = MissingIndicators(rules, evaluation, static_cast<int>(r));
+    if (missing.empty()) continue;
+    ++would_fire;
+    const Rule& rule = rules.rules()[r];
+    const std::string& conclusion = rules.node(rule.conclusion).id;
+    const size_t pending = out.Begin(kWouldFire);
+    out.String(kRuleId, rule.id);
+    out.String(kConclusion, conclusion);
+    text.clear();
+    absl::StrAppend(&text, "rule ", rule.id,
+                    rule.cf >= 0 ? " would support " : " would count against ", conclusion,
+                    " (cf ", FormatNumber(rule.cf), ") if ");
+    for (size_t i = 0; i < missing.size(); ++i) {
+      out.Bytes(kMissing, rules.node(missing[i]).id);
+      absl::StrAppend(&text, i == 0 ? "" : ", ", rules.node(missing[i]).id);
+    }
+    absl::StrAppend(&text, " were known: ", rule.condition);
+    out.String(kText, text);
+    out.End(pending);
+  }
+
+  for (const proto::OpenQuestion& question : RankOpenQuestions(
+           rules, evaluation, static_cast<size_t>(std::max(0, options.max_questions)))) {
+    const size_t framed = out.Begin(kOpenQuestions);
+    question.AppendToString(&out.buffer());
+    out.End(framed);
+  }
+  for (int node : why_not_nodes) {
+    if (evaluation.certainty[node] > kFiringThreshold) continue;
+    const size_t explanation = out.Begin(kWhyNot);
+    explanations.Write(node, /*all_rules=*/true, out);
+    out.End(explanation);
+  }
 }
 
 absl::StatusOr<Consultation> Engine::Consult(const proto::Assessment& assessment) const {

@@ -70,6 +70,10 @@ void AddDiagnoses(const Engine& engine, const proto::Assessment& assessment,
     auto diagnosis = engine.Diagnose(assessment, *options);
     ASSERT_TRUE(diagnosis.ok()) << label << ": " << diagnosis.status();
     digests[label + " diagnosis " + name] = DigestOf(*diagnosis);
+    // What a service sends is those bytes exactly, written without building the message.
+    std::string wire;
+    ASSERT_TRUE(engine.DiagnoseToWire(assessment, *options, &wire).ok()) << label;
+    EXPECT_EQ(wire, diagnosis->SerializeAsString()) << label << " " << name;
   }
 }
 

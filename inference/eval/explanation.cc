@@ -62,167 +62,90 @@ proto::ConditionOutcome OutcomeOf(const Interval& v) {
   return proto::CONDITION_UNKNOWN;
 }
 
-// The sentences append to the explanation's text as they go: explanations are built for every
-// conclusion of every diagnosis, and temporaries were most of their cost.
-void AppendLeafSentence(const proto::ConditionTrace& c, bool negated, std::string* out) {
-  const std::string& words = c.wording();
-  if (negated) {
-    absl::StrAppend(out, "the opposite of (", words, ")");
-  } else {
-    out->append(words);
-  }
-  if (c.outcome() == proto::CONDITION_UNKNOWN) {
-    // An unknown indicator, or a conclusion that waits for unknowns further up.
-    if (c.actual() == "unknown") {
-      out->append(", which the assessment does not give");
-    } else {
-      absl::StrAppend(out, ", which is still open: ", c.actual());
-    }
-  } else if (absl::StartsWith(c.actual(), "certainty")) {
-    // A conclusion's value comes from other rules, not from the assessment.
-    absl::StrAppend(out, ", and it stands at ", c.actual());
-  } else {
-    absl::StrAppend(out, ", the assessment says ", c.actual());
-  }
+// Field numbers of the messages written here (proto/alignment/v1/diagnosis.proto).
+namespace explanation_field {
+constexpr int kNodeId = 1, kKind = 2, kTitle = 3, kConcluded = 4, kCertainty = 5, kRules = 6,
+              kText = 7;
+}
+namespace rule_field {
+constexpr int kRuleId = 1, kOutcome = 2, kRuleCf = 3, kPremise = 4, kContribution = 5,
+              kCondition = 6, kBecause = 7, kSource = 8, kConditions = 9, kFirstFailing = 10,
+              kMissing = 11, kFirstFailingNegated = 12;
+}
+namespace condition_field {
+constexpr int kText = 1, kSubject = 2, kOutcome = 3, kDegree = 4, kActual = 5, kExpected = 6,
+              kWording = 7;
 }
 
-void AppendRuleSentence(const proto::RuleTrace& rule, std::string* out) {
-  switch (rule.outcome()) {
-    case proto::RULE_FIRED: {
-      absl::StrAppend(out, "rule ", rule.rule_id(), " fired (premise ", Certainty(rule.premise()),
-                      " x cf ", FormatNumber(rule.rule_cf()), " = ",
-                      Certainty(rule.contribution()), "): ");
-      for (int i = 0; i < rule.conditions_size(); ++i) {
-        const proto::ConditionTrace& c = rule.conditions(i);
-        absl::StrAppend(out, i == 0 ? "" : "; ", c.subject(), " is ", c.actual());
-      }
-      out->push_back('.');
-      break;
-    }
-    case proto::RULE_FAILED:
-    case proto::RULE_BLOCKED_BY_UNKNOWN: {
-      absl::StrAppend(out, "rule ", rule.rule_id());
-      if (rule.outcome() == proto::RULE_BLOCKED_BY_UNKNOWN) {
-        absl::StrAppend(out, " would fire if ", absl::StrJoin(rule.missing(), ", "), " were known");
-      } else {
-        out->append(" did not fire");
-      }
-      if (rule.first_failing() >= 0) {
-        out->append(": it needs ");
-        AppendLeafSentence(rule.conditions(rule.first_failing()), rule.first_failing_negated(),
-                           out);
-        out->push_back('.');
-      } else {
-        absl::StrAppend(out, ": its premise is only ", Certainty(rule.premise()),
-                        " (needs more than ", FormatNumber(kFiringThreshold), ").");
-      }
-      break;
-    }
-    default:
-      break;
+// The sentence for a leaf that kept a rule from firing.
+void AppendLeafSentence(absl::string_view wording, bool negated, int outcome,
+                        absl::string_view actual, std::string* out) {
+  if (negated) {
+    absl::StrAppend(out, "the opposite of (", wording, ")");
+  } else {
+    out->append(wording.data(), wording.size());
   }
-  if (!rule.because().empty()) absl::StrAppend(out, " Because: ", rule.because());
+  if (outcome == proto::CONDITION_UNKNOWN) {
+    // An unknown indicator, or a conclusion that waits for unknowns further up.
+    if (actual == "unknown") {
+      out->append(", which the assessment does not give");
+    } else {
+      absl::StrAppend(out, ", which is still open: ", actual);
+    }
+  } else if (absl::StartsWith(actual, "certainty")) {
+    // A conclusion's value comes from other rules, not from the assessment.
+    absl::StrAppend(out, ", and it stands at ", actual);
+  } else {
+    absl::StrAppend(out, ", the assessment says ", actual);
+  }
 }
 
 }  // namespace
 
-std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, int node) {
+void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int node,
+                 std::string* out) {
   const NodeInfo& info = rule_base.node(node);
   if (info.kind != NodeKind::kIndicator) {
-    std::string value = absl::StrCat("certainty ", Certainty(evaluation.certainty[node]));
+    absl::StrAppend(out, "certainty ", Certainty(evaluation.certainty[node]));
     const Interval& range = evaluation.range[node];
     if (range.lo != range.hi) {
-      absl::StrAppend(&value, ", between ", Certainty(range.lo), " and ", Certainty(range.hi),
+      absl::StrAppend(out, ", between ", Certainty(range.lo), " and ", Certainty(range.hi),
                       " once unknowns are known");
     }
-    return value;
+    return;
   }
   const Fact& fact = evaluation.facts[node];
-  if (!fact.known) return "unknown";
-  std::string value;
+  if (!fact.known) {
+    out->append("unknown");
+    return;
+  }
   switch (info.type) {
     case ValueType::kNumber:
-      value = FormatHundredths(fact.number);
+      out->append(FormatHundredths(fact.number));
       if (!info.unit.empty() && info.unit[0] == '%') {
-        absl::StrAppend(&value, info.unit);
+        out->append(info.unit);
       } else if (!info.unit.empty()) {
-        absl::StrAppend(&value, " ", info.unit);
+        absl::StrAppend(out, " ", info.unit);
       }
       break;
     case ValueType::kBool:
-      value = fact.flag ? "true" : "false";
+      out->append(fact.flag ? "true" : "false");
       break;
     case ValueType::kChoice:
-      value = info.choices[fact.choice];
+      out->append(info.choices[fact.choice]);
       break;
   }
-  if (fact.confidence < 1) absl::StrAppend(&value, " (confidence ", FormatNumber(fact.confidence), ")");
+  if (fact.confidence < 1) absl::StrAppend(out, " (confidence ", FormatNumber(fact.confidence), ")");
+}
+
+std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, int node) {
+  std::string value;
+  AppendValue(rule_base, evaluation, node, &value);
   return value;
 }
 
-proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluation,
-                           int rule_index) {
-  proto::RuleTrace trace;
-  TraceRule(rule_base, evaluation, rule_index, &trace);
-  return trace;
-}
-
-void TraceRule(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index,
-               proto::RuleTrace* out) {
-  proto::RuleTrace& trace = *out;
-  const Rule& rule = rule_base.rules()[rule_index];
-  const RuleState& state = evaluation.rules[rule_index];
-  absl::Span<const Op> plan = rule_base.Plan(rule);
-  // Degrees as they stand; outcomes and blame over what the unknowns could still change.
-  PlanValues now, values;
-  TracePlan(rule_base, rule, evaluation, /*possible=*/false, now);
-  TracePlan(rule_base, rule, evaluation, /*possible=*/true, values);
-
-  trace.set_rule_id(rule.id);
-  trace.set_outcome(state.status == RuleStatus::kFired     ? proto::RULE_FIRED
-                    : state.status == RuleStatus::kBlocked ? proto::RULE_BLOCKED_BY_UNKNOWN
-                                                           : proto::RULE_FAILED);
-  trace.set_rule_cf(rule.cf);
-  trace.set_premise(state.premise.lo);
-  trace.set_contribution(state.contribution);
-  trace.set_condition(rule.condition);
-  trace.set_because(rule.because);
-  trace.set_source(rule.source);
-  absl::InlinedVector<int, 8> leaf_ops(rule.leaves.size(), -1);
-  for (size_t i = 0; i < plan.size(); ++i) {
-    if (plan[i].leaf >= 0) leaf_ops[plan[i].leaf] = static_cast<int>(i);
-  }
-  for (size_t l = 0; l < rule.leaves.size(); ++l) {
-    const Leaf& leaf = rule.leaves[l];
-    const Interval& v = values[leaf_ops[l]];
-    proto::ConditionTrace* c = trace.add_conditions();
-    c->set_text(leaf.text);
-    c->set_subject(rule_base.node(leaf.node).id);
-    c->set_outcome(OutcomeOf(v));
-    c->set_degree(now[leaf_ops[l]].lo);
-    c->set_actual(ShowValue(rule_base, evaluation, leaf.node));
-    c->set_expected(leaf.expected);
-    c->set_wording(leaf.wording);
-  }
-  auto [blamed, polarity] = state.status == RuleStatus::kFired
-                                ? std::pair<int, int>{-1, 0}
-                                : Blame(plan, values, static_cast<int>(plan.size()) - 1, +1);
-  // A leaf that holds, only too weakly (a low-confidence observation, a gentle ramp), is not a
-  // failing condition: the sentence then says the premise is too weak instead.
-  if (blamed >= 0 && values[blamed].lo == values[blamed].hi && polarity * values[blamed].lo > 0) {
-    blamed = -1;
-  }
-  trace.set_first_failing(blamed >= 0 ? plan[blamed].leaf : -1);
-  trace.set_first_failing_negated(blamed >= 0 && polarity < 0);
-  if (state.status != RuleStatus::kFired) {
-    for (std::string& id : MissingIndicators(rule_base, evaluation, rule_index)) {
-      trace.add_missing(std::move(id));
-    }
-  }
-}
-
-std::vector<std::string> MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation,
-                                           int rule_index) {
+std::vector<int> MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation,
+                                   int rule_index) {
   // Node indices follow id order, so sorting indices sorts ids.
   std::vector<int> missing;
   for (int read : rule_base.rules()[rule_index].reads) {
@@ -239,59 +162,162 @@ std::vector<std::string> MissingIndicators(const RuleBase& rule_base, const Eval
   }
   std::sort(missing.begin(), missing.end());
   missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
-  std::vector<std::string> ids;
-  ids.reserve(missing.size());
-  for (int node : missing) ids.push_back(rule_base.node(node).id);
-  return ids;
+  return missing;
+}
+
+// One RuleTrace, and its sentence appended to text_.
+void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
+  namespace f = rule_field;
+  namespace c = condition_field;
+  const Rule& rule = rule_base_.rules()[rule_index];
+  const RuleState& state = evaluation_.rules[rule_index];
+  absl::Span<const Op> plan = rule_base_.Plan(rule);
+  // Degrees as they stand; outcomes and blame over what the unknowns could still change.
+  TracePlan(rule_base_, rule, evaluation_, /*possible=*/false, now_);
+  TracePlan(rule_base_, rule, evaluation_, /*possible=*/true, possible_);
+
+  const auto outcome = state.status == RuleStatus::kFired     ? proto::RULE_FIRED
+                       : state.status == RuleStatus::kBlocked ? proto::RULE_BLOCKED_BY_UNKNOWN
+                                                              : proto::RULE_FAILED;
+  out.String(f::kRuleId, rule.id);
+  out.Int(f::kOutcome, outcome);
+  out.Double(f::kRuleCf, rule.cf);
+  out.Double(f::kPremise, state.premise.lo);
+  out.Double(f::kContribution, state.contribution);
+  out.String(f::kCondition, rule.condition);
+  out.String(f::kBecause, rule.because);
+  out.String(f::kSource, rule.source);
+
+  absl::InlinedVector<int, 8> leaf_ops(rule.leaves.size(), -1);
+  for (size_t i = 0; i < plan.size(); ++i) {
+    if (plan[i].leaf >= 0) leaf_ops[plan[i].leaf] = static_cast<int>(i);
+  }
+  if (actual_.size() < rule.leaves.size()) actual_.resize(rule.leaves.size());
+  outcome_.resize(rule.leaves.size());
+  for (size_t l = 0; l < rule.leaves.size(); ++l) {
+    const Leaf& leaf = rule.leaves[l];
+    std::string& actual = actual_[l];
+    actual.clear();
+    AppendValue(rule_base_, evaluation_, leaf.node, &actual);
+    outcome_[l] = OutcomeOf(possible_[leaf_ops[l]]);
+    const size_t condition = out.Begin(f::kConditions);
+    out.String(c::kText, leaf.text);
+    out.String(c::kSubject, rule_base_.node(leaf.node).id);
+    out.Int(c::kOutcome, outcome_[l]);
+    out.Double(c::kDegree, now_[leaf_ops[l]].lo);
+    out.String(c::kActual, actual);
+    out.String(c::kExpected, leaf.expected);
+    out.String(c::kWording, leaf.wording);
+    out.End(condition);
+  }
+  auto [blamed, polarity] = state.status == RuleStatus::kFired
+                                ? std::pair<int, int>{-1, 0}
+                                : Blame(plan, possible_, static_cast<int>(plan.size()) - 1, +1);
+  // A leaf that holds, only too weakly (a low-confidence observation, a gentle ramp), is not a
+  // failing condition: the sentence then says the premise is too weak instead.
+  if (blamed >= 0 && possible_[blamed].lo == possible_[blamed].hi &&
+      polarity * possible_[blamed].lo > 0) {
+    blamed = -1;
+  }
+  const int first_failing = blamed >= 0 ? plan[blamed].leaf : -1;
+  const bool negated = blamed >= 0 && polarity < 0;
+  out.Int(f::kFirstFailing, first_failing);
+  std::vector<int> missing;
+  if (state.status != RuleStatus::kFired) {
+    missing = MissingIndicators(rule_base_, evaluation_, rule_index);
+    for (int node : missing) out.Bytes(f::kMissing, rule_base_.node(node).id);
+  }
+  out.Bool(f::kFirstFailingNegated, negated);
+
+  // The same in a sentence.
+  text_.append("\n- ");
+  if (outcome == proto::RULE_FIRED) {
+    absl::StrAppend(&text_, "rule ", rule.id, " fired (premise ", Certainty(state.premise.lo),
+                    " x cf ", FormatNumber(rule.cf), " = ", Certainty(state.contribution), "): ");
+    for (size_t l = 0; l < rule.leaves.size(); ++l) {
+      absl::StrAppend(&text_, l == 0 ? "" : "; ", rule_base_.node(rule.leaves[l].node).id, " is ",
+                      actual_[l]);
+    }
+    text_.push_back('.');
+  } else {
+    absl::StrAppend(&text_, "rule ", rule.id);
+    if (outcome == proto::RULE_BLOCKED_BY_UNKNOWN) {
+      text_.append(" would fire if ");
+      for (size_t i = 0; i < missing.size(); ++i) {
+        absl::StrAppend(&text_, i == 0 ? "" : ", ", rule_base_.node(missing[i]).id);
+      }
+      text_.append(" were known");
+    } else {
+      text_.append(" did not fire");
+    }
+    if (first_failing >= 0) {
+      text_.append(": it needs ");
+      AppendLeafSentence(rule.leaves[first_failing].wording, negated, outcome_[first_failing],
+                         actual_[first_failing], &text_);
+      text_.push_back('.');
+    } else {
+      absl::StrAppend(&text_, ": its premise is only ", Certainty(state.premise.lo),
+                      " (needs more than ", FormatNumber(kFiringThreshold), ").");
+    }
+  }
+  if (!rule.because.empty()) absl::StrAppend(&text_, " Because: ", rule.because);
+}
+
+void ExplanationWriter::Write(int node, bool all_rules, WireWriter& out) {
+  namespace f = explanation_field;
+  const NodeInfo& info = rule_base_.node(node);
+  out.String(f::kNodeId, info.id);
+  out.String(f::kKind, KindName(info.kind));
+  out.String(f::kTitle, info.title);
+  text_.clear();
+  if (info.kind == NodeKind::kIndicator) {
+    const bool known = evaluation_.facts[node].known;
+    out.Bool(f::kConcluded, known);
+    absl::StrAppend(&text_, info.title, " (", info.id, ") is an indicator: ");
+    if (info.builtin) {
+      if (known) {
+        text_.append("computed from the service areas: ");
+        AppendValue(rule_base_, evaluation_, node, &text_);
+      } else {
+        text_.append("unknown, since the assessment lists no service areas it can be computed from");
+      }
+    } else if (known) {
+      text_.append("the assessment gives ");
+      AppendValue(rule_base_, evaluation_, node, &text_);
+    } else {
+      text_.append("the assessment does not give it");
+    }
+    text_.push_back('.');
+    out.String(f::kText, text_);
+    return;
+  }
+  const double certainty = evaluation_.certainty[node];
+  const bool concluded = certainty > kFiringThreshold;
+  out.Bool(f::kConcluded, concluded);
+  out.Double(f::kCertainty, certainty);
+  absl::StrAppend(&text_, info.title, " (", info.id, ") ",
+                  concluded ? "was concluded with certainty " : "was not concluded (certainty ",
+                  Certainty(certainty), concluded ? "." : ").");
+  if (info.rules.empty()) text_.append("\n- no rule concludes it.");
+  for (int index : info.rules) {
+    const bool fired = evaluation_.rules[index].status == RuleStatus::kFired;
+    if (concluded && !fired && !all_rules) continue;
+    const size_t trace = out.Begin(f::kRules);
+    WriteRule(index, out);
+    out.End(trace);
+  }
+  out.String(f::kText, text_);
 }
 
 proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node,
                                bool all_rules) {
+  std::string bytes;
+  WireWriter out(&bytes);
+  ExplanationWriter(rule_base, evaluation).Write(node, all_rules, out);
   proto::Explanation explanation;
-  ExplainNode(rule_base, evaluation, node, all_rules, &explanation);
+  // Our own bytes: they parse, unless the writer is broken, which the tests would show.
+  explanation.ParseFromString(bytes);
   return explanation;
-}
-
-void ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node, bool all_rules,
-                 proto::Explanation* out) {
-  const NodeInfo& info = rule_base.node(node);
-  proto::Explanation& explanation = *out;
-  explanation.set_node_id(info.id);
-  explanation.set_kind(std::string(KindName(info.kind)));
-  explanation.set_title(info.title);
-  if (info.kind == NodeKind::kIndicator) {
-    const bool known = evaluation.facts[node].known;
-    explanation.set_concluded(known);
-    std::string where;
-    if (info.builtin) {
-      where = known ? absl::StrCat("computed from the service areas: ",
-                                   ShowValue(rule_base, evaluation, node))
-                    : "unknown, since the assessment lists no service areas it can be computed from";
-    } else {
-      where = known ? absl::StrCat("the assessment gives ", ShowValue(rule_base, evaluation, node))
-                    : "the assessment does not give it";
-    }
-    explanation.set_text(absl::StrCat(info.title, " (", info.id, ") is an indicator: ", where, "."));
-    return;
-  }
-  const double certainty = evaluation.certainty[node];
-  const bool concluded = certainty > kFiringThreshold;
-  explanation.set_concluded(concluded);
-  explanation.set_certainty(certainty);
-  std::string text = absl::StrCat(info.title, " (", info.id, ") ",
-                                  concluded ? "was concluded with certainty "
-                                            : "was not concluded (certainty ",
-                                  Certainty(certainty), concluded ? "." : ").");
-  if (info.rules.empty()) absl::StrAppend(&text, "\n- no rule concludes it.");
-  for (int index : info.rules) {
-    const bool fired = evaluation.rules[index].status == RuleStatus::kFired;
-    if (concluded && !fired && !all_rules) continue;
-    proto::RuleTrace* trace = explanation.add_rules();
-    TraceRule(rule_base, evaluation, index, trace);
-    text.append("\n- ");
-    AppendRuleSentence(*trace, &text);
-  }
-  explanation.set_text(std::move(text));
 }
 
 }  // namespace align::inference

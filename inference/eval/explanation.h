@@ -7,34 +7,54 @@
 
 #include "inference/eval/evaluator.h"
 #include "inference/rulebase/rule_base.h"
+#include "inference/util/wire_writer.h"
 #include "inference/util/proto_alias.h"
 
 namespace align::inference {
 
 // A node's value as people read it: "55%", "true", "worsening", "unknown", "certainty 0.35".
 std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, int node);
-
-// How one rule came out: every leaf condition with its actual and expected value, and the
-// first leaf that kept it from firing.
-proto::RuleTrace TraceRule(const RuleBase& rule_base, const Evaluation& evaluation,
-                           int rule_index);
-// The same, written into `trace` (which may live on an arena).
-void TraceRule(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index,
-               proto::RuleTrace* trace);
+// The same, appended to `out`.
+void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int node,
+                 std::string* out);
 
 // The unknown indicators a rule that did not fire waits for: those it reads, and those behind
-// any conclusion it reads whose certainty is still open. Sorted by id.
-std::vector<std::string> MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation,
-                                           int rule_index);
+// any conclusion it reads whose certainty is still open. Node indices, in id order.
+std::vector<int> MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation,
+                                   int rule_index);
 
-// HOW the node was concluded (its fired rules) or WHY NOT (every rule that could conclude it,
+// Writes explanations as the wire bytes of alignment.v1.Explanation. One writer serves every
+// node of a diagnosis and keeps its scratch space between them.
+//
+// HOW a node was concluded (its fired rules) or WHY NOT (every rule that could conclude it,
 // each with its first failing or unknown condition). With `all_rules`, a concluded node also
 // lists the rules that did not fire. Indicators get an explanation of where the value came from.
+// Every rule is traced: every leaf condition with its actual and expected value, and the
+// first leaf that kept it from firing; the text says the same in sentences.
+class ExplanationWriter {
+ public:
+  ExplanationWriter(const RuleBase& rule_base, const Evaluation& evaluation)
+      : rule_base_(rule_base), evaluation_(evaluation) {}
+
+  // The fields of the node's Explanation; the caller frames them (WireWriter::Begin/End).
+  void Write(int node, bool all_rules, WireWriter& out);
+
+ private:
+  void WriteRule(int rule_index, WireWriter& out);
+
+  const RuleBase& rule_base_;
+  const Evaluation& evaluation_;
+  // Scratch, reused: the explanation's sentences, and per leaf of the rule being traced its
+  // value as shown and its outcome.
+  std::string text_;
+  std::vector<std::string> actual_;
+  std::vector<int> outcome_;
+  PlanValues now_, possible_;
+};
+
+// The explanation as a message (parsed from what ExplanationWriter writes).
 proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node,
                                bool all_rules);
-// The same, written into `explanation` (which may live on an arena).
-void ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node, bool all_rules,
-                 proto::Explanation* explanation);
 
 }  // namespace align::inference
 
