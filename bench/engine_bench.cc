@@ -29,10 +29,12 @@ const Engine& StandardEngine() {
   return *engine;
 }
 
-// What the answer is: a Diagnosis on the heap (Engine::Diagnose), one on a reused protobuf
-// arena (Engine::DiagnoseInto), or the consultation that keeps every rule's outcome and renders
-// HOW trees on demand, with no Diagnosis written (Engine::Consult).
-enum class Answer { kHeap, kArena, kKept };
+// What the answer is: the serialised Diagnosis in a new string, as a service sends it
+// (Engine::DiagnoseToWire); a Diagnosis message on the heap (Engine::Diagnose) or on a reused
+// protobuf arena (Engine::DiagnoseInto), which parse those bytes; or the consultation that keeps
+// every rule's outcome and renders HOW trees on demand, with no Diagnosis written
+// (Engine::Consult).
+enum class Answer { kWire, kHeap, kArena, kKept };
 
 void BM_Diagnose(benchmark::State& state, const std::string& example, bool explanations,
                  Answer answer) {
@@ -54,7 +56,12 @@ void BM_Diagnose(benchmark::State& state, const std::string& example, bool expla
   micros.reserve(1 << 16);
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
-    if (answer == Answer::kHeap) {
+    if (answer == Answer::kWire) {
+      std::string bytes;
+      absl::Status status = engine.DiagnoseToWire(*assessment, options, &bytes);
+      benchmark::DoNotOptimize(status);
+      benchmark::DoNotOptimize(bytes);
+    } else if (answer == Answer::kHeap) {
       auto diagnosis = engine.Diagnose(*assessment, options);
       benchmark::DoNotOptimize(diagnosis);
     } else if (answer == Answer::kKept) {
@@ -92,13 +99,14 @@ int Register() {
                               "it-last-to-know.yaml", "healthy.yaml", "sparse.yaml",
                               "retail-bank.json"}) {
     for (bool explanations : {true, false}) {
-      for (Answer answer : {Answer::kHeap, Answer::kArena, Answer::kKept}) {
+      for (Answer answer : {Answer::kWire, Answer::kHeap, Answer::kArena, Answer::kKept}) {
         // Consult writes nothing, so "how" and "bare" are the same work: measure it once.
         if (answer == Answer::kKept && !explanations) continue;
         std::string name = std::string("BM_Diagnose/") + example + (explanations ? "/how" : "/bare") +
-                           (answer == Answer::kArena  ? "/arena"
-                            : answer == Answer::kKept ? "/kept"
-                                                      : "/heap");
+                           (answer == Answer::kWire    ? "/wire"
+                            : answer == Answer::kArena ? "/arena"
+                            : answer == Answer::kKept  ? "/kept"
+                                                       : "/heap");
         benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
           BM_Diagnose(state, example, explanations, answer);
         })->Unit(benchmark::kMicrosecond);

@@ -156,9 +156,7 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
   out.End(rule_base);
   out.String(kOrganisation, organisation_);
   out.String(kDate, date_);
-  const size_t portfolio = out.Begin(kPortfolio);
-  portfolio_.summary.AppendToString(&out.buffer());
-  out.End(portfolio);
+  out.Message(kPortfolio, portfolio_.summary);
 
   const std::pair<NodeKind, int> lists[] = {{NodeKind::kPattern, kPatterns},
                                             {NodeKind::kCause, kCauses},
@@ -202,7 +200,7 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
     text.clear();
     absl::StrAppend(&text, "rule ", rule.id,
                     rule.cf >= 0 ? " would support " : " would count against ", conclusion,
-                    " (cf ", FormatNumber(rule.cf), ") if ");
+                    " (cf ", rule.cf_text, ") if ");
     for (size_t i = 0; i < missing.size(); ++i) {
       out.Bytes(kMissing, rules.node(missing[i]).id);
       absl::StrAppend(&text, i == 0 ? "" : ", ", rules.node(missing[i]).id);
@@ -214,9 +212,7 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
 
   for (const proto::OpenQuestion& question : RankOpenQuestions(
            rules, evaluation, static_cast<size_t>(std::max(0, options.max_questions)))) {
-    const size_t framed = out.Begin(kOpenQuestions);
-    question.AppendToString(&out.buffer());
-    out.End(framed);
+    out.Message(kOpenQuestions, question);
   }
   for (int node : why_not_nodes) {
     if (evaluation.certainty[node] > kFiringThreshold) continue;

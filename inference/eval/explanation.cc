@@ -233,7 +233,7 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
   text_.append("\n- ");
   if (outcome == proto::RULE_FIRED) {
     absl::StrAppend(&text_, "rule ", rule.id, " fired (premise ", Certainty(state.premise.lo),
-                    " x cf ", FormatNumber(rule.cf), " = ", Certainty(state.contribution), "): ");
+                    " x cf ", rule.cf_text, " = ", Certainty(state.contribution), "): ");
     for (size_t l = 0; l < rule.leaves.size(); ++l) {
       absl::StrAppend(&text_, l == 0 ? "" : "; ", rule_base_.node(rule.leaves[l].node).id, " is ",
                       actual_[l]);
@@ -314,6 +314,7 @@ proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& eval
   std::string bytes;
   WireWriter out(&bytes);
   ExplanationWriter(rule_base, evaluation).Write(node, all_rules, out);
+  out.Finish();
   proto::Explanation explanation;
   // Our own bytes: they parse, unless the writer is broken, which the tests would show.
   explanation.ParseFromString(bytes);

@@ -71,10 +71,15 @@ std::vector<Fact> Candidates(const RuleBase& rule_base, int node) {
 
 std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
                                                    Evaluation& evaluation, size_t limit) {
+  // What the search found for one indicator; the question itself is worded only for those
+  // that make the cut.
   struct Scored {
     double impact;
     int node;
-    proto::OpenQuestion question;
+    Fact best_value;
+    int best_cause;
+    double best_after;
+    std::vector<double> cause_impact;  // per entry of CausesOf(node)
   };
   if (limit == 0) return {};
   std::vector<Scored> scored;
@@ -92,7 +97,6 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     }
   };
   for (int node : rule_base.AskableIndicators()) {
-    const NodeInfo& info = rule_base.node(node);
     if (evaluation.facts[node].known) continue;
     const std::vector<int>& downstream = rule_base.ToCauses(node);
     const std::vector<int>& causes = rule_base.CausesOf(node);
@@ -100,12 +104,8 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     cause_before.clear();
     for (int cause : causes) cause_before.push_back(evaluation.certainty[cause]);
 
-    std::vector<double> cause_impact(causes.size(), 0.0);
-    // The answer that moves a cause most, described once the search is over.
-    double best = 0;
-    Fact best_value;
-    int best_cause = -1;
-    double best_after = 0;
+    // The answer that moves a cause most.
+    Scored entry{0, node, {}, -1, 0, std::vector<double>(causes.size(), 0.0)};
     for (const Fact& candidate : Candidates(rule_base, node)) {
       evaluation.facts[node] = candidate;
       flag_readers(node);
@@ -121,12 +121,12 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
         double before = cause_before[c];
         double after = evaluation.certainty[causes[c]];
         double change = std::fabs(after - before);
-        cause_impact[c] = std::max(cause_impact[c], change);
-        if (change > best + 1e-12) {
-          best = change;
-          best_value = candidate;
-          best_cause = causes[c];
-          best_after = after;
+        entry.cause_impact[c] = std::max(entry.cause_impact[c], change);
+        if (change > entry.impact + 1e-12) {
+          entry.impact = change;
+          entry.best_value = candidate;
+          entry.best_cause = causes[c];
+          entry.best_after = after;
         }
       }
       // Back to the real evaluation before the next value.
@@ -136,40 +136,44 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
       flagged.clear();
     }
     evaluation.facts[node] = unknown;
-    if (best <= 1e-9) continue;
-    const NodeInfo& cause = rule_base.node(best_cause);
-    std::string best_why = absl::StrCat(
-        "if it were ", info.type == ValueType::kNumber ? FormatNumber(best_value.number)
-                       : info.type == ValueType::kBool ? (best_value.flag ? "true" : "false")
-                                                       : info.choices[best_value.choice],
-        ", ", cause.title, " (", cause.id, ") would move from ",
-        FormatHundredths(evaluation.certainty[best_cause]), " to ",
-        FormatHundredths(best_after));
+    if (entry.impact > 1e-9) scored.push_back(std::move(entry));
+  }
+  auto more_impact = [&](const Scored& a, const Scored& b) {
+    if (std::fabs(a.impact - b.impact) > 1e-9) return a.impact > b.impact;
+    return rule_base.node(a.node).id < rule_base.node(b.node).id;
+  };
+  const size_t kept = std::min(limit, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + kept, scored.end(), more_impact);
 
-    Scored entry{best, node, {}};
-    proto::OpenQuestion& q = entry.question;
+  std::vector<proto::OpenQuestion> result(kept);
+  for (size_t i = 0; i < kept; ++i) {
+    const Scored& entry = scored[i];
+    const NodeInfo& info = rule_base.node(entry.node);
+    const std::vector<int>& causes = rule_base.CausesOf(entry.node);
+    const NodeInfo& cause = rule_base.node(entry.best_cause);
+    const Fact& value = entry.best_value;
+    const std::string best_why = absl::StrCat(
+        "if it were ", info.type == ValueType::kNumber ? FormatNumber(value.number)
+                       : info.type == ValueType::kBool ? (value.flag ? "true" : "false")
+                                                       : info.choices[value.choice],
+        ", ", cause.title, " (", cause.id, ") would move from ",
+        FormatHundredths(evaluation.certainty[entry.best_cause]), " to ",
+        FormatHundredths(entry.best_after));
+    proto::OpenQuestion& q = result[i];
     q.set_indicator(info.id);
     q.set_question(info.question.empty() ? absl::StrCat("What is ", info.title, "?")
                                          : info.question);
-    q.set_impact(std::round(best * 1e4) / 1e4);
+    q.set_impact(std::round(entry.impact * 1e4) / 1e4);
     std::vector<size_t> order(causes.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return cause_impact[a] > cause_impact[b]; });
-    for (size_t i : order) {
-      if (cause_impact[i] > 1e-9) q.add_affects(rule_base.node(causes[i]).id);
+    for (size_t c = 0; c < order.size(); ++c) order[c] = c;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return entry.cause_impact[a] > entry.cause_impact[b];
+    });
+    for (size_t c : order) {
+      if (entry.cause_impact[c] > 1e-9) q.add_affects(rule_base.node(causes[c]).id);
     }
     q.set_why(absl::StrCat("The answer could change a cause's certainty by up to ",
-                           FormatHundredths(best), ": ", best_why, "."));
-    scored.push_back(std::move(entry));
-  }
-  std::sort(scored.begin(), scored.end(), [&](const Scored& a, const Scored& b) {
-    if (std::fabs(a.impact - b.impact) > 1e-9) return a.impact > b.impact;
-    return rule_base.node(a.node).id < rule_base.node(b.node).id;
-  });
-  std::vector<proto::OpenQuestion> result;
-  for (size_t i = 0; i < scored.size() && i < limit; ++i) {
-    result.push_back(std::move(scored[i].question));
+                           FormatHundredths(entry.impact), ": ", best_why, "."));
   }
   return result;
 }

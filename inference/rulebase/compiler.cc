@@ -337,6 +337,7 @@ class RuleBaseCompiler {
     rule.id = decl.id;
     rule.location = decl.location;
     rule.cf = decl.cf;
+    rule.cf_text = FormatNumber(decl.cf);
     rule.because = decl.because;
     rule.condition = decl.condition->text;
     for (const ast::Property& p : decl.properties) {

@@ -88,6 +88,7 @@ struct Rule {
   SourceLocation location;
   int conclusion = -1;
   double cf = 1.0;
+  std::string cf_text;    // the certainty factor as explanations print it: "0.7"
   std::string condition;  // as written, whitespace collapsed
   std::string because, source;
   uint32_t first_op = 0, op_count = 0;  // the plan, in RuleBase::ops()

@@ -8,8 +8,9 @@
 //   const size_t rule_base = w.Begin(1);   // Diagnosis.rule_base
 //   w.String(1, rules.id());               //   RuleBaseRef.id
 //   w.End(rule_base);
+//   w.Finish();                            // or let the writer go out of scope
 //
-// Begin/End also frame a string field whose text is appended to buffer() in place.
+// A writer is for one answer on one thread.
 #ifndef ALIGN_INFERENCE_UTIL_WIRE_WRITER_H_
 #define ALIGN_INFERENCE_UTIL_WIRE_WRITER_H_
 
@@ -17,14 +18,21 @@
 #include <cstring>
 #include <string>
 
+#include <google/protobuf/message_lite.h>
+
 #include "absl/strings/string_view.h"
 
 namespace align::inference {
 
 class WireWriter {
  public:
-  // Appends to `out`, which must outlive the writer.
-  explicit WireWriter(std::string* out) : out_(*out) {}
+  // Appends to `out` at Finish (or in the destructor). The bytes are written into a buffer the
+  // thread keeps from one answer to the next, so that a large answer does not pay for growing
+  // and clearing a fresh string each time.
+  explicit WireWriter(std::string* out);
+  ~WireWriter();
+  WireWriter(const WireWriter&) = delete;
+  WireWriter& operator=(const WireWriter&) = delete;
 
   // proto3 scalars: nothing is written for "", 0, false or +0.0, as the serialiser does.
   void String(int field, absl::string_view value) {
@@ -32,59 +40,73 @@ class WireWriter {
   }
   // A repeated string element: written even when empty.
   void Bytes(int field, absl::string_view value) {
-    Tag(field, kLengthDelimited);
-    Varint(value.size());
-    out_.append(value.data(), value.size());
+    char* at = Room(2 * kMaxVarint + value.size());
+    at = Varint(at, Tag(field, kLengthDelimited));
+    at = Varint(at, value.size());
+    std::memcpy(at, value.data(), value.size());
+    used_ = at + value.size() - buffer_.data();
   }
   void Double(int field, double value) {
     uint64_t bits;
     std::memcpy(&bits, &value, sizeof bits);
-    if (bits == 0) return;  // -0.0 is written, like the serialiser does
-    Tag(field, kFixed64);
-    char little_endian[8];
-    for (int i = 0; i < 8; ++i) little_endian[i] = static_cast<char>(bits >> (8 * i));
-    out_.append(little_endian, 8);
+    if (bits == 0) return;  // -0.0 is written, as the serialiser does
+    char* at = Varint(Room(kMaxVarint + 8), Tag(field, kFixed64));
+    for (int i = 0; i < 8; ++i) *at++ = static_cast<char>(bits >> (8 * i));  // little-endian
+    used_ = at - buffer_.data();
   }
   // int32, int64 and enum fields; a negative value takes ten bytes, sign-extended.
   void Int(int field, int64_t value) {
     if (value == 0) return;
-    Tag(field, kVarint);
-    Varint(static_cast<uint64_t>(value));
+    char* at = Varint(Room(2 * kMaxVarint), Tag(field, kVarint));
+    used_ = Varint(at, static_cast<uint64_t>(value)) - buffer_.data();
   }
   void Bool(int field, bool value) {
-    if (!value) return;
-    Tag(field, kVarint);
-    out_.push_back(1);
+    if (value) Int(field, 1);
   }
+  // A message field from a message object, for the small parts not worth writing by hand.
+  void Message(int field, const google::protobuf::MessageLite& message);
 
-  // Opens a length-delimited field (a message, or a string appended in place); returns the mark
-  // to close it with.
+  // Opens a message field; returns the mark to close it with.
   size_t Begin(int field) {
-    Tag(field, kLengthDelimited);
-    const size_t mark = out_.size();
-    out_.append(kReserved, '\0');
-    return mark;
+    char* at = Varint(Room(kMaxVarint + kReserved), Tag(field, kLengthDelimited));
+    used_ = at - buffer_.data() + kReserved;
+    return used_ - kReserved;
   }
   // Closes the field opened at `mark`: writes its length, shortest form.
   void End(size_t mark);
 
-  std::string& buffer() { return out_; }
+  // Appends what was written to `out`. Nothing may be written after.
+  void Finish();
 
  private:
   enum WireType { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2 };
+  static constexpr size_t kMaxVarint = 10;
   // Bytes set aside for a length at Begin: two hold up to 16383, which most parts fit.
   static constexpr size_t kReserved = 2;
 
-  void Tag(int field, WireType type) { Varint((static_cast<uint64_t>(field) << 3) | type); }
-  void Varint(uint64_t value) {
+  static uint64_t Tag(int field, WireType type) {
+    return (static_cast<uint64_t>(field) << 3) | type;
+  }
+  static char* Varint(char* at, uint64_t value) {
     while (value >= 0x80) {
-      out_.push_back(static_cast<char>(value | 0x80));
+      *at++ = static_cast<char>(value | 0x80);
       value >>= 7;
     }
-    out_.push_back(static_cast<char>(value));
+    *at++ = static_cast<char>(value);
+    return at;
   }
+  // Where the next `bytes` bytes go; the buffer grows geometrically, never per field.
+  char* Room(size_t bytes) {
+    if (used_ + bytes > buffer_.size()) Grow(bytes);
+    return buffer_.data() + used_;
+  }
+  void Grow(size_t bytes);
 
   std::string& out_;
+  std::string buffer_;  // the thread's scratch buffer while this writer has it
+  bool borrowed_;       // whether buffer_ goes back to the thread
+  size_t used_ = 0;     // bytes of `buffer_` written; the rest is spare room
+  bool finished_ = false;
 };
 
 }  // namespace align::inference
