@@ -1,7 +1,7 @@
 // compare_bench: our engine against CLIPS 6.30 on generated workloads of 60, 1,000 and 10,000
-// rules, ours run three ways (HOW written on the heap, on an arena, or kept and rendered on
-// demand). Exits 1 without timings when any way of ours disagrees with CLIPS on any case or
-// cannot explain a finding it concluded, 2 on bad flags.
+// rules, ours run four ways (HOW written as wire bytes, parsed into a Diagnosis on the heap or
+// on an arena, or kept and rendered on demand). Exits 1 without timings when any way of ours
+// disagrees with CLIPS on any case or cannot explain a finding it concluded, 2 on bad flags.
 //
 //   compare_bench [--sizes 60,1000,10000] [--rounds 5] [--cases N] [--seed 42]
 //                 [--markdown FILE] [--write DIR] [--clips-layout obs|template]

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <functional>
 #include <iterator>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/arena.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "inference/engine.h"
 #include "inference/rulebase/compiler.h"
 #include "inference/util/status_macros.h"
@@ -22,11 +24,85 @@ namespace align::bench {
 
 absl::string_view OursVariantName(OursVariant variant) {
   switch (variant) {
+    case OursVariant::kHowAsWire: return "ours, HOW written (wire)";
     case OursVariant::kHowOnHeap: return "ours, HOW written (heap)";
     case OursVariant::kHowOnArena: return "ours, HOW written (arena)";
     case OursVariant::kHowOnDemand: return "ours, HOW kept, rendered on demand";
   }
   return "ours";
+}
+
+namespace {
+
+using ::google::protobuf::io::CodedInputStream;
+
+// Wire types.
+constexpr uint32_t kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5;
+
+constexpr uint32_t Tag(int field, uint32_t wire_type) {
+  return (static_cast<uint32_t>(field) << 3) | wire_type;
+}
+
+// Skips the field whose tag was just read; false when it is malformed or a group.
+bool SkipField(CodedInputStream& input, uint32_t tag) {
+  switch (tag & 7) {
+    case kVarint: {
+      uint64_t varint = 0;
+      return input.ReadVarint64(&varint);
+    }
+    case kFixed64: return input.Skip(8);
+    case kLengthDelimited: {
+      uint32_t length = 0;
+      return input.ReadVarint32(&length) && length <= INT_MAX &&
+             input.Skip(static_cast<int>(length));
+    }
+    case kFixed32: return input.Skip(4);
+    default: return false;
+  }
+}
+
+// The id of the Conclusion the stream is at (its length not yet read) into `id`.
+bool ReadConclusionId(CodedInputStream& input, std::string* id) {
+  uint32_t length = 0;
+  if (!input.ReadVarint32(&length) || length > INT_MAX) return false;
+  const CodedInputStream::Limit limit = input.PushLimit(static_cast<int>(length));
+  while (const uint32_t tag = input.ReadTag()) {
+    if (tag == Tag(proto::Conclusion::kIdFieldNumber, kLengthDelimited)) {
+      uint32_t id_length = 0;
+      if (!input.ReadVarint32(&id_length) || id_length > INT_MAX ||
+          !input.ReadString(id, static_cast<int>(id_length))) {
+        return false;
+      }
+    } else if (!SkipField(input, tag)) {
+      return false;
+    }
+  }
+  if (!input.ConsumedEntireMessage()) return false;
+  input.PopLimit(limit);
+  return true;
+}
+
+}  // namespace
+
+absl::Status FindingIdsFromWire(absl::string_view wire, std::vector<std::string>* ids) {
+  ids->clear();
+  if (wire.size() > INT_MAX) return absl::DataLossError("a Diagnosis of 2 GiB or more");
+  CodedInputStream input(reinterpret_cast<const uint8_t*>(wire.data()),
+                         static_cast<int>(wire.size()));
+  while (const uint32_t tag = input.ReadTag()) {
+    const bool read = tag == Tag(proto::Diagnosis::kFindingsFieldNumber, kLengthDelimited)
+                          ? ReadConclusionId(input, &ids->emplace_back())
+                          : SkipField(input, tag);
+    if (!read) {
+      return absl::DataLossError(
+          absl::StrCat("malformed Diagnosis bytes at offset ", input.CurrentPosition()));
+    }
+  }
+  if (!input.ConsumedEntireMessage()) {
+    return absl::DataLossError(
+        absl::StrCat("malformed Diagnosis bytes at offset ", input.CurrentPosition()));
+  }
+  return absl::OkStatus();
 }
 
 namespace {
@@ -161,12 +237,24 @@ void CompareFindings(int case_index, OursVariant variant, std::vector<std::strin
   result.disagreements.push_back(std::move(d));
 }
 
+// A Disagreement naming the concluded findings whose HOW showed no fired rule concluding
+// them, if there are any.
+void ReportUnexplained(int case_index, OursVariant variant, std::vector<std::string> unexplained,
+                       SizeResult& result) {
+  if (unexplained.empty()) return;
+  Disagreement d;
+  d.case_index = case_index;
+  d.variant = variant;
+  d.unexplained = std::move(unexplained);
+  result.disagreements.push_back(std::move(d));
+}
+
 absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
                   Contestants& contestants, SizeResult& result) {
   const inference::DiagnoseOptions measured = MeasuredOptions();
   const inference::RuleBase& rules = contestants.ours->rule_base();
   google::protobuf::Arena& arena = *contestants.arena;
-  std::vector<std::string> clips_ids, ours_ids, default_ids;
+  std::vector<std::string> clips_ids, ours_ids, parsed_ids, default_ids;
   int64_t findings = 0, clips_fired = 0, ours_fired = 0, chained_fired = 0, touched = 0;
   int64_t explained = 0;
   double explain_ns = 0;
@@ -176,6 +264,33 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
     const size_t disagreements_before = result.disagreements.size();
     ASSIGN_OR_RETURN(int64_t fired, contestants.clips->Run(workload.cases[c], &clips_ids));
     clips_ids = Sorted(std::move(clips_ids));
+
+    {
+      // The ids as the timed path reads them, then the bytes parsed in full for the HOW.
+      std::string wire;
+      RETURN_IF_ERROR(contestants.ours->DiagnoseToWire(assessment, measured, &wire));
+      RETURN_IF_ERROR(FindingIdsFromWire(wire, &ours_ids));
+      proto::Diagnosis parsed;
+      if (!parsed.ParseFromString(wire)) {
+        return absl::DataLossError(
+            absl::StrCat("case ", c, ": the bytes DiagnoseToWire wrote do not parse"));
+      }
+      FindingIds(parsed, &parsed_ids);
+      if (parsed_ids != ours_ids) {
+        return absl::InternalError(absl::StrCat(
+            "case ", c, ": the finding ids read from the bytes [", absl::StrJoin(ours_ids, ", "),
+            "] differ from the parsed Diagnosis's [", absl::StrJoin(parsed_ids, ", "), "]"));
+      }
+      CompareFindings(case_index, OursVariant::kHowAsWire, ours_ids, clips_ids, result);
+      std::vector<std::string> unexplained;
+      for (const proto::Conclusion& finding : parsed.findings()) {
+        const std::optional<int> node = rules.FindNode(finding.id());
+        if (!node || !HasFiredRuleConcluding(workload, rules, *node, finding.explanation())) {
+          unexplained.push_back(finding.id());
+        }
+      }
+      ReportUnexplained(case_index, OursVariant::kHowAsWire, std::move(unexplained), result);
+    }
 
     ASSIGN_OR_RETURN(proto::Diagnosis diagnosis, contestants.ours->Diagnose(assessment, measured));
     FindingIds(diagnosis, &ours_ids);
@@ -193,7 +308,7 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
       ASSIGN_OR_RETURN(inference::Consultation consultation, contestants.ours->Consult(assessment));
       FindingIds(consultation, &ours_ids);
       CompareFindings(case_index, OursVariant::kHowOnDemand, ours_ids, clips_ids, result);
-      Disagreement unexplained;
+      std::vector<std::string> unexplained;
       for (int node : consultation.concluded()) {
         if (rules.node(node).kind != inference::NodeKind::kFinding) continue;
         const Clock::time_point start = Clock::now();
@@ -201,14 +316,10 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
         explain_ns += NanosSince(start);
         ++explained;
         if (!HasFiredRuleConcluding(workload, rules, node, how)) {
-          unexplained.unexplained.push_back(rules.node(node).id);
+          unexplained.push_back(rules.node(node).id);
         }
       }
-      if (!unexplained.unexplained.empty()) {
-        unexplained.case_index = case_index;
-        unexplained.variant = OursVariant::kHowOnDemand;
-        result.disagreements.push_back(std::move(unexplained));
-      }
+      ReportUnexplained(case_index, OursVariant::kHowOnDemand, std::move(unexplained), result);
     }
     if (result.disagreements.size() != disagreements_before) continue;
 
@@ -283,6 +394,12 @@ absl::Status Measure(const Workload& workload, const ComparisonOptions& options,
     });
   };
   const inference::DiagnoseOptions measured = MeasuredOptions();
+  const Pass wire_pass = timed([&](size_t c) -> absl::Status {
+    // A new string each time, freed inside the timing as the heap variant's Diagnosis is.
+    std::string wire;
+    RETURN_IF_ERROR(ours.DiagnoseToWire(contestants.assessments[c], measured, &wire));
+    return FindingIdsFromWire(wire, &ids);
+  });
   const Pass arena_pass = timed([&](size_t c) -> absl::Status {
     auto* diagnosis = google::protobuf::Arena::CreateMessage<proto::Diagnosis>(&arena);
     const absl::Status status = ours.DiagnoseInto(contestants.assessments[c], measured, diagnosis);
@@ -298,9 +415,14 @@ absl::Status Measure(const Workload& workload, const ComparisonOptions& options,
     return absl::OkStatus();
   });
 
-  // In the order of RoundOrder(); round r starts with contestant r mod their number.
-  const std::vector<Pass> passes = {clips_pass, diagnose_pass(measured), arena_pass,
+  // CLIPS, then ours in the order of OursVariant; round r starts with contestant r mod their
+  // number.
+  const std::vector<Pass> passes = {clips_pass, wire_pass, diagnose_pass(measured), arena_pass,
                                     on_demand_pass};
+  static_assert(kOursVariants == 4 && static_cast<int>(OursVariant::kHowAsWire) == 0 &&
+                static_cast<int>(OursVariant::kHowOnHeap) == 1 &&
+                static_cast<int>(OursVariant::kHowOnArena) == 2 &&
+                static_cast<int>(OursVariant::kHowOnDemand) == 3);
   std::vector<std::vector<std::vector<double>>> ns(
       passes.size(), std::vector<std::vector<double>>(options.rounds));
   for (int r = 0; r < options.rounds; ++r) {
@@ -384,20 +506,36 @@ std::vector<std::pair<std::string, std::string>> VariantNotes(const std::vector<
                                           r.arena_peak_bytes / 1024.0, r.spec.rules));
   }
   std::vector<std::pair<std::string, std::string>> notes = {
+      {std::string(OursVariantName(OursVariant::kHowAsWire)),
+       absl::StrCat(
+          "Engine::DiagnoseToWire with DiagnoseOptions{include_explanations = true, "
+          "max_questions = 0, max_would_fire = 0}: validates and evaluates the assessment, then "
+          "writes the serialised bytes of alignment.v1.Diagnosis, with every concluded node and "
+          "its HOW explanation (a trace of each fired rule with every condition's actual and "
+          "expected value, and the same in sentences), into a new std::string without building "
+          "the message: what a service sends. Also inside the timing, the finding ids are read "
+          "from the bytes (a CodedInputStream walk over the top-level fields that skips every "
+          "field but `findings` by its length and, in each finding, copies only `id` into the "
+          "same reused vector of strings the other variants copy their ids into), and the "
+          "string is freed. No Diagnosis message is built in the timed path; outside it, the "
+          "gate parses the bytes into one, checks that it lists the same finding ids as were "
+          "read, and checks that each concluded finding's HOW shows a fired rule concluding "
+          "it.")},
       {std::string(OursVariantName(OursVariant::kHowOnHeap)),
        absl::StrCat(
-          "Engine::Diagnose with DiagnoseOptions{include_explanations = true, max_questions = "
-          "0, max_would_fire = 0}: validates and evaluates the assessment, then writes a "
-          "Diagnosis on the heap with every concluded node and its HOW explanation (a trace of "
-          "each fired rule with every condition's actual and expected value, and the same in "
-          "sentences); the finding ids are read from it and it is freed inside the timing.")},
+          "Engine::Diagnose with the same options: the same bytes, written by the same code "
+          "into a temporary std::string, then parsed in full (ParseFromString) into a "
+          "Diagnosis on the heap, so this is the wire line's write plus a parse into a "
+          "message; the finding ids are copied from its findings and the Diagnosis is freed "
+          "inside the timing.")},
       {std::string(OursVariantName(OursVariant::kHowOnArena)),
        absl::StrCat(
-          "the same work through Engine::DiagnoseInto, into a Diagnosis created on a reused "
+          "Engine::DiagnoseInto with the same options: the same bytes, written into a temporary "
+          "std::string on the heap, then parsed in full into a Diagnosis created on a reused "
           "protobuf arena whose first block is a ",
           kArenaBlockBytes >> 20,
-          " MiB buffer; the finding ids are read from it and Arena::Reset() runs inside the "
-          "timing. Most arena space one diagnosis took in the gate: ",
+          " MiB buffer; the finding ids are copied from its findings and Arena::Reset() runs "
+          "inside the timing. Most arena space one diagnosis took in the gate: ",
           absl::StrJoin(arena_peaks, ", "), ".")},
       {std::string(OursVariantName(OursVariant::kHowOnDemand)),
        absl::StrCat(
@@ -415,7 +553,8 @@ std::vector<std::pair<std::string, std::string>> VariantNotes(const std::vector<
   if (options.default_options_rounds > 0) {
     notes.emplace_back("ours, default options", absl::StrCat(
         "Engine::Diagnose with default DiagnoseOptions (HOW written, 5 "
-        "open questions, every would-fire rule listed), ",
+        "open questions, every would-fire rule listed), written and parsed as in the heap "
+        "line, ",
         options.default_options_rounds,
         " round(s) after the rotating ones; work CLIPS does not do."));
   }
@@ -569,8 +708,8 @@ std::string FormatMarkdown(const std::vector<SizeResult>& results,
       "): three quarters of the rules compare two number indicators, every fourth reads a "
       "finding an earlier rule concludes and one indicator; cf 1, so the gate compares the sets "
       "of concluded findings, which agreed with CLIPS's for every case and every variant of "
-      "ours, and every concluded finding's HOW rendered from a consultation showed a fired "
-      "rule concluding it. ",
+      "ours, and every concluded finding's HOW, in the wire bytes and rendered from a "
+      "consultation, showed a fired rule concluding it. ",
       Setup(options), "\n\n");
   absl::StrAppend(&out,
                   "| rules | indicators | findings | chain depth | obs/case | cases | "

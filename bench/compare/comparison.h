@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "bench/compare/clips_peer.h"
@@ -28,15 +29,18 @@ struct ComparisonOptions {
 };
 
 // The ways our engine is measured against CLIPS, each in the same rounds.
+// In the order of the tables; the first is what a service sends.
 enum class OursVariant {
-  kHowOnHeap,    // Engine::Diagnose: the HOW trees written into a Diagnosis on the heap
-  kHowOnArena,   // Engine::DiagnoseInto a Diagnosis on a reused protobuf arena
+  kHowAsWire,    // Engine::DiagnoseToWire: the Diagnosis, HOW trees included, as wire bytes
+  kHowOnHeap,    // Engine::Diagnose: those bytes parsed into a Diagnosis on the heap
+  kHowOnArena,   // Engine::DiagnoseInto: parsed into a Diagnosis on a reused protobuf arena
   kHowOnDemand,  // Engine::Consult: every rule's outcome kept, no Diagnosis written
 };
-inline constexpr int kOursVariants = 3;
+inline constexpr int kOursVariants = 4;
 inline constexpr std::array<OursVariant, kOursVariants> kAllOursVariants = {
-    OursVariant::kHowOnHeap, OursVariant::kHowOnArena, OursVariant::kHowOnDemand};
-// The name of its line in the tables: "ours, HOW written (heap)".
+    OursVariant::kHowAsWire, OursVariant::kHowOnHeap, OursVariant::kHowOnArena,
+    OursVariant::kHowOnDemand};
+// The name of its line in the tables: "ours, HOW written (wire)".
 absl::string_view OursVariantName(OursVariant variant);
 
 // Nanoseconds per diagnosis over every round and case.
@@ -51,10 +55,11 @@ struct Latency {
 // Where one way of running ours fails the gate on one case.
 struct Disagreement {
   int case_index = 0;
-  OursVariant variant = OursVariant::kHowOnHeap;
+  OursVariant variant = OursVariant::kHowAsWire;
   std::vector<std::string> only_ours;  // findings ours concluded and CLIPS did not
   std::vector<std::string> only_clips;
-  // kHowOnDemand: concluded findings whose rendered HOW shows no fired rule concluding them.
+  // kHowAsWire (the HOW in the parsed bytes) and kHowOnDemand (the HOW rendered from the
+  // consultation): concluded findings whose HOW shows no fired rule concluding them.
   std::vector<std::string> unexplained;
 };
 
@@ -84,6 +89,11 @@ struct SizeResult {
 
   const Latency& Ours(OursVariant variant) const { return ours[static_cast<int>(variant)]; }
 };
+
+// Appends to `ids` (cleared first) the id of every finding in `wire`, the serialised bytes of
+// an alignment.v1.Diagnosis, reading nothing else: the other fields, and every field of a
+// finding but its id, are skipped by their lengths. DataLoss when the bytes are malformed.
+absl::Status FindingIdsFromWire(absl::string_view wire, std::vector<std::string>* ids);
 
 // Generates the workload, compiles and loads it, runs the gate and, when it passes, measures.
 // Disagreements are a result, not an error. InvalidArgument when the generated rule base does

@@ -1,15 +1,18 @@
 #include "bench/compare/comparison.h"
 
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "inference/util/proto_alias.h"
 
 namespace align::bench {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::ElementsAre;
 using ::testing::Not;
 
 int Occurrences(const std::string& text, const std::string& part) {
@@ -60,6 +63,71 @@ TEST(FormatMarkdown, HasARowAndANoteForEveryVariant) {
 
   options.default_options_rounds = 1;
   EXPECT_THAT(FormatMarkdown({result}, options), HasSubstr("| 60 | ours, default options |"));
+}
+
+TEST(FormatMarkdown, ListsCLIPSThenOursWithTheWireVariantFirst) {
+  SizeResult result;
+  result.spec.rules = 60;
+  ComparisonOptions options;
+  options.default_options_rounds = 1;
+  const std::string markdown = FormatMarkdown({result}, options);
+  std::vector<size_t> rows = {markdown.find("| 60 | CLIPS |")};
+  for (OursVariant variant : kAllOursVariants) {
+    rows.push_back(markdown.find("| 60 | " + std::string(OursVariantName(variant)) + " |"));
+  }
+  rows.push_back(markdown.find("| 60 | ours, default options |"));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_NE(rows[i], std::string::npos) << i;
+    if (i > 0) {
+      EXPECT_LT(rows[i - 1], rows[i]) << i;
+    }
+  }
+  EXPECT_EQ(kAllOursVariants[0], OursVariant::kHowAsWire);
+  EXPECT_EQ(OursVariantName(kAllOursVariants[0]), "ours, HOW written (wire)");
+}
+
+TEST(FindingIdsFromWire, ReadsEveryFindingIdInOrderAndNothingElse) {
+  proto::Diagnosis diagnosis;
+  diagnosis.set_organisation("Acme");
+  diagnosis.add_patterns()->set_id("pattern.p1");
+  proto::Conclusion* first = diagnosis.add_findings();
+  first->set_id("finding.f3");
+  first->set_certainty(1);
+  first->mutable_explanation()->set_node_id("finding.f3");
+  diagnosis.add_findings();  // no id: read as empty, as a parser would
+  diagnosis.add_open_questions()->set_indicator("indicator.i1");
+  diagnosis.set_decision_id("d-1");
+  // A finding whose id comes after its other fields: the two parts, serialised one after the
+  // other, are one message on the wire.
+  proto::Conclusion title_part, id_part;
+  title_part.set_title("Last");
+  id_part.set_id("finding.f1");
+  const std::string last = title_part.SerializeAsString() + id_part.SerializeAsString();
+  ASSERT_LT(last.size(), 128u);
+  const std::string wire = diagnosis.SerializeAsString() + "\x42" +
+                           std::string(1, static_cast<char>(last.size())) + last;
+  proto::Diagnosis parsed;
+  ASSERT_TRUE(parsed.ParseFromString(wire));
+  ASSERT_EQ(parsed.findings_size(), 3);
+  EXPECT_EQ(parsed.findings(2).id(), "finding.f1");
+
+  std::vector<std::string> ids = {"left over"};
+  ASSERT_TRUE(FindingIdsFromWire(wire, &ids).ok());
+  EXPECT_THAT(ids, ElementsAre("finding.f3", "", "finding.f1"));
+
+  ASSERT_TRUE(FindingIdsFromWire("", &ids).ok());
+  EXPECT_THAT(ids, IsEmpty());
+}
+
+TEST(FindingIdsFromWire, MalformedBytesAreDataLoss) {
+  proto::Diagnosis diagnosis;
+  diagnosis.add_findings()->set_id("finding.f1");
+  const std::string wire = diagnosis.SerializeAsString();
+  std::vector<std::string> ids;
+  EXPECT_EQ(FindingIdsFromWire(wire.substr(0, wire.size() - 1), &ids).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(FindingIdsFromWire(std::string("\0", 1), &ids).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(FindingIdsFromWire("\x43", &ids).code(), absl::StatusCode::kDataLoss);  // a group
 }
 
 TEST(FormatDisagreements, NamesTheVariantTheDifferingAndTheUnexplainedFindings) {
