@@ -224,11 +224,12 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
 
 absl::StatusOr<Consultation> Engine::Consult(const proto::Assessment& assessment) const {
   const RuleBase& rules = *rule_base_;
-  RETURN_IF_ERROR(ValidateAssessment(assessment, rules.schema()));
+  std::vector<ResolvedObservation> observations;
+  RETURN_IF_ERROR(ValidateAssessment(assessment, rules.schema(), &observations));
   Consultation consultation(*pool_, AnalysePortfolio(assessment), assessment.organisation(),
                             assessment.date());
   Evaluation& evaluation = *consultation.evaluation_;
-  LoadFacts(rules, assessment, consultation.portfolio_, evaluation);
+  LoadFacts(rules, observations, consultation.portfolio_, evaluation);
   EvaluateChanged(rules, evaluation);
   consultation.Conclude();
   return consultation;

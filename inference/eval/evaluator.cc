@@ -216,12 +216,21 @@ Evaluation::Evaluation(const RuleBase& rule_base)
 
 void LoadFacts(const RuleBase& rule_base, const proto::Assessment& assessment,
                const PortfolioAnalysis& portfolio, Evaluation& evaluation) {
+  std::vector<ResolvedObservation> observations;
+  observations.reserve(assessment.observations_size());
   for (const auto& [id, observation] : assessment.observations()) {
-    auto node = rule_base.FindNode(id);
-    if (!node) continue;
-    const NodeInfo& info = rule_base.node(*node);
-    Fact& fact = evaluation.facts[*node];
-    evaluation.written_facts.push_back(*node);
+    if (auto node = rule_base.FindNode(id)) observations.push_back({*node, &observation});
+  }
+  LoadFacts(rule_base, observations, portfolio, evaluation);
+}
+
+void LoadFacts(const RuleBase& rule_base, absl::Span<const ResolvedObservation> observations,
+               const PortfolioAnalysis& portfolio, Evaluation& evaluation) {
+  for (const auto& [node, observed] : observations) {
+    const proto::Observation& observation = *observed;
+    const NodeInfo& info = rule_base.node(node);
+    Fact& fact = evaluation.facts[node];
+    evaluation.written_facts.push_back(node);
     switch (observation.value_case()) {
       case proto::Observation::kNumber:
         fact.number = observation.number();

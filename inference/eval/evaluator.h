@@ -9,6 +9,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/types/span.h"
 #include "inference/portfolio/portfolio.h"
+#include "inference/io/assessment_reader.h"
 #include "inference/rulebase/rule_base.h"
 #include "inference/util/proto_alias.h"
 
@@ -71,6 +72,9 @@ struct Evaluation {
 // Sets the facts from a validated assessment (see ValidateAssessment) and its portfolio
 // figures. Observations of ids the rule base does not declare are ignored here.
 void LoadFacts(const RuleBase& rule_base, const proto::Assessment& assessment,
+               const PortfolioAnalysis& portfolio, Evaluation& evaluation);
+// The same from the observations ValidateAssessment resolved to their nodes.
+void LoadFacts(const RuleBase& rule_base, absl::Span<const ResolvedObservation> observations,
                const PortfolioAnalysis& portfolio, Evaluation& evaluation);
 
 // Evaluates every conclusion.

@@ -860,6 +860,15 @@ std::string PathOf(Path&& path) {
 
 absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                 const ObservationSchema& schema) {
+  std::vector<ResolvedObservation> resolved;
+  return ValidateAssessment(assessment, schema, &resolved);
+}
+
+absl::Status ValidateAssessment(const proto::Assessment& assessment,
+                                const ObservationSchema& schema,
+                                std::vector<ResolvedObservation>* resolved) {
+  resolved->clear();
+  resolved->reserve(assessment.observations_size());
   Problems problems;
   const Position nowhere;
   // Field paths are spelled out only for a problem: most assessments have none.
@@ -921,13 +930,15 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
     auto add = [&](std::string at, std::string message) {
       found.push_back({id, std::move(at), std::move(message)});
     };
-    if (IsBlank(*id) || !IsValidUtf8(*id)) {
-      add(path(), Expected("an indicator id", Quote(*id)));
-      continue;
-    }
+    // A declared id is a well-formed one: the checks of the id itself wait for a miss.
     if (auto declared = schema.find(*id); declared == schema.end()) {
+      if (IsBlank(*id) || !IsValidUtf8(*id)) {
+        add(path(), Expected("an indicator id", Quote(*id)));
+        continue;
+      }
       add(path(), CheckDeclared(*id, schema));
     } else {
+      resolved->push_back({declared->second.node, &observation});
       std::optional<Value> value;
       switch (observation.value_case()) {
         case proto::Observation::kNumber:

@@ -22,6 +22,7 @@ struct IndicatorSchema {
   std::optional<double> min, max;    // numbers: declared range, inclusive
   std::vector<std::string> choices;  // choice: allowed values; empty allows any
   std::string unit;                  // numbers: appended to the range in messages, e.g. "%"
+  int node = -1;                     // the indicator's node in its rule base
 };
 // Declared indicators by id. Built-in (derived) indicators are not in it: observing one is an
 // error too.
@@ -55,6 +56,17 @@ absl::StatusOr<proto::Assessment> ReadAssessmentFile(const std::filesystem::path
 // observations sorted by id.
 absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                 const ObservationSchema& schema);
+
+// An observation of a declared indicator, with the indicator's node.
+struct ResolvedObservation {
+  int node;
+  const proto::Observation* observation;
+};
+// The same checks; when they pass, `resolved` (cleared first) lists every observation with its
+// node, so that loading the facts needs no second lookup by id.
+absl::Status ValidateAssessment(const proto::Assessment& assessment,
+                                const ObservationSchema& schema,
+                                std::vector<ResolvedObservation>* resolved);
 
 }  // namespace align::inference
 

@@ -674,6 +674,7 @@ class RuleBaseCompiler {
       schema.max = node.max;
       schema.choices = node.choices;
       schema.unit = node.unit;
+      schema.node = static_cast<int>(&node - base.nodes_.data());
       base.schema_.emplace(node.id, std::move(schema));
     }
   }
