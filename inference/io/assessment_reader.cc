@@ -891,7 +891,8 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
     problems.Add(nowhere, "date", Expected(kDateExpected, Quote(assessment.date())));
   }
 
-  absl::flat_hash_map<std::string, std::string> names;  // name -> path of its first area
+  absl::flat_hash_map<std::string_view, int> names;  // name -> index of its first area
+  names.reserve(assessment.service_areas_size());
   for (int i = 0; i < assessment.service_areas_size(); ++i) {
     const proto::ServiceArea& area = assessment.service_areas(i);
     auto path = [i] { return absl::StrCat("service_areas[", i, "]"); };
@@ -899,10 +900,11 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
       problems.Add(nowhere, path() + ".name", Expected(kNameExpected, Quote(area.name())));
     } else if (!IsValidUtf8(area.name())) {
       check_text(area.name(), [&] { return path() + ".name"; });
-    } else if (auto [first, inserted] = names.try_emplace(area.name(), path()); !inserted) {
+    } else if (auto [first, inserted] = names.try_emplace(area.name(), i); !inserted) {
       problems.Add(nowhere, path() + ".name",
-                   Expected("a unique name", absl::StrCat(Quote(area.name()), " again (first at ",
-                                                          first->second, ")")));
+                   Expected("a unique name", absl::StrCat(Quote(area.name()),
+                                                          " again (first at service_areas[",
+                                                          first->second, "])")));
     }
     if (area.has_weight() && !ValidWeight(area.weight())) {
       problems.Add(nowhere, path() + ".weight",
