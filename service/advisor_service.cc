@@ -1,9 +1,18 @@
 #include "service/advisor_service.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <google/protobuf/arena.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+#include <grpcpp/support/proto_buffer_reader.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -23,6 +32,52 @@ std::vector<inference::SourceFile> ToSourceFiles(
   return out;
 }
 
+// Parses `bytes` without copying them: straight from the slice when there is one (the usual
+// case), else through gRPC's zero-copy reader over the slices.
+bool ParseFromByteBuffer(grpc::ByteBuffer& bytes, google::protobuf::MessageLite* message) {
+  grpc::Slice slice;
+  if (bytes.TrySingleSlice(&slice).ok()) {
+    return message->ParseFromArray(slice.begin(), static_cast<int>(slice.size()));
+  }
+  grpc::ProtoBufferReader reader(&bytes);
+  return reader.status().ok() && message->ParseFromZeroCopyStream(&reader) &&
+         reader.status().ok();
+}
+
+// Appends a string field in wire form: tag, length, bytes.
+void AppendStringField(int field, absl::string_view value, std::string* out) {
+  using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::io::CodedOutputStream;
+  uint8_t head[10];  // two varints of up to 5 bytes
+  uint8_t* end = CodedOutputStream::WriteVarint32ToArray(
+      WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED), head);
+  end = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(value.size()), end);
+  out->append(reinterpret_cast<const char*>(head), end - head);
+  out->append(value.data(), value.size());
+}
+
+// A ByteBuffer over `bytes` without copying them; gRPC frees the string once it has sent it.
+grpc::ByteBuffer ToByteBuffer(std::unique_ptr<std::string> bytes) {
+  std::string* owned = bytes.release();
+  grpc::Slice slice(
+      owned->data(), owned->size(), [](void* string) { delete static_cast<std::string*>(string); },
+      owned);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// How much room to give an answer before the engine writes it: a little over the recent
+// answers, so that neither the engine's bytes nor the decision id after them move the string.
+// Races between workers only make the guess a little worse.
+std::atomic<size_t> answer_room{4096};
+
+size_t AnswerRoom() { return answer_room.load(std::memory_order_relaxed); }
+void NoteAnswerSize(size_t size) {
+  const size_t room = AnswerRoom();
+  // Follow a larger answer at once, a smaller one slowly.
+  const size_t wanted = std::max(size + size / 8 + 64, room - room / 16);
+  if (wanted != room) answer_room.store(wanted, std::memory_order_relaxed);
+}
+
 std::optional<std::string> AuthorizationOf(const grpc::CallbackServerContext& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
@@ -37,28 +92,62 @@ AdvisorService::AdvisorService(EngineHolder& holder, CallRunner& runner,
     : holder_(holder), runner_(runner), options_(std::move(options)) {}
 
 grpc::ServerUnaryReactor* AdvisorService::Diagnose(grpc::CallbackServerContext* context,
-                                                   const proto::DiagnoseRequest* request,
-                                                   proto::Diagnosis* response) {
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
   std::shared_ptr<const ServingRuleBase> rules = holder_.Get();
-  std::function<absl::Status(proto::Diagnosis&, CallNotes&)> work =
-      [this, rules, request = *request](proto::Diagnosis& out, CallNotes& notes) -> absl::Status {
-    ASSIGN_OR_RETURN(inference::DiagnoseOptions options, inference::DiagnoseOptionsFromProto(request.options()));
-    ASSIGN_OR_RETURN(out, rules->engine.Diagnose(request.assessment(), options));
-    out.set_decision_id(NewDecisionId());
-    notes.decision_id = out.decision_id();
-    if (DecisionLog* log = options_.decision_log) {
-      notes.on_commit = [log, warnings = options_.warnings,
-                         line = DecisionRecord(out, AssessmentDigest(request.assessment()),
-                                               absl::Now())] {
-        // The answer still goes out: a full disk should not stop diagnoses, but say so loudly.
-        if (absl::Status written = log->Write(line); !written.ok()) {
-          warnings(absl::StrCat("alignd: ", written.message()));
-        }
+  // A copy of a ByteBuffer shares the request's slices: no bytes are copied, and they stay
+  // alive for the work even if the call ends first.
+  std::function<absl::Status(grpc::ByteBuffer&, CallNotes&)> work =
+      [this, rules, request = *request](grpc::ByteBuffer& out, CallNotes& notes) mutable {
+        return DiagnoseBytes(*rules, request, out, notes);
       };
-    }
-    return absl::OkStatus();
-  };
   return runner_.Run(context, "Diagnose", rules->label, response, std::move(work));
+}
+
+absl::Status AdvisorService::DiagnoseBytes(const ServingRuleBase& rules,
+                                           grpc::ByteBuffer& request_bytes,
+                                           grpc::ByteBuffer& response,
+                                           CallNotes& notes) const {
+  // The request lives on an arena whose first block is on this stack: a usual request parses
+  // with no malloc but for the text of strings too long to be held inline.
+  alignas(std::max_align_t) char first_block[8192];
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.initial_block = first_block;
+  arena_options.initial_block_size = sizeof first_block;
+  google::protobuf::Arena arena(arena_options);
+  auto* request = google::protobuf::Arena::CreateMessage<proto::DiagnoseRequest>(&arena);
+  if (!ParseFromByteBuffer(request_bytes, request)) {
+    return absl::InvalidArgumentError("request: not a valid alignment.v1.DiagnoseRequest");
+  }
+
+  // The same checks, in the same order, as Engine::Diagnose.
+  ASSIGN_OR_RETURN(inference::DiagnoseOptions options,
+                   inference::DiagnoseOptionsFromProto(request->options()));
+  ASSIGN_OR_RETURN(std::vector<int> why_not_nodes, rules.engine.FindNodes(options.why_not));
+  ASSIGN_OR_RETURN(inference::Consultation consultation,
+                   rules.engine.Consult(request->assessment()));
+
+  auto bytes = std::make_unique<std::string>();
+  bytes->reserve(AnswerRoom());
+  consultation.WriteDiagnosisWire(options, why_not_nodes, bytes.get());
+  // The engine never writes decision_id; appended last, it is part of the same message.
+  notes.decision_id = NewDecisionId();
+  AppendStringField(proto::Diagnosis::kDecisionIdFieldNumber, notes.decision_id, bytes.get());
+  NoteAnswerSize(bytes->size());
+
+  if (options_.decision_log != nullptr) {
+    notes.on_commit = [this, line = DecisionRecord(consultation, options, notes.decision_id,
+                                                   AssessmentDigest(request->assessment()),
+                                                   absl::Now())] {
+      // The answer still goes out: a full disk should not stop diagnoses, but say so loudly.
+      if (absl::Status written = options_.decision_log->Write(line); !written.ok()) {
+        options_.warnings(absl::StrCat("alignd: ", written.message()));
+      }
+    };
+  }
+  grpc::ByteBuffer answer = ToByteBuffer(std::move(bytes));
+  response.Swap(&answer);
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* AdvisorService::Explain(grpc::CallbackServerContext* context,

@@ -1,5 +1,7 @@
 // alignment.v1.AlignmentAdvisor over the engine: each method checks its request, takes one
 // snapshot of the serving rule base, and converts between proto messages and engine calls.
+// Diagnose, the hot one, takes and gives the raw bytes: it parses its request itself and sends
+// the answer the engine writes in wire form, never building a Diagnosis message.
 // Threads, deadlines and request logs are CallRunner's business.
 #ifndef ALIGN_SERVICE_ADVISOR_SERVICE_H_
 #define ALIGN_SERVICE_ADVISOR_SERVICE_H_
@@ -29,16 +31,19 @@ struct AdvisorServiceOptions {
   LogSink warnings = StderrLogSink();
 };
 
-class AdvisorService final : public proto::AlignmentAdvisor::CallbackService {
+class AdvisorService final : public proto::AlignmentAdvisor::WithRawCallbackMethod_Diagnose<
+                                 proto::AlignmentAdvisor::CallbackService> {
  public:
   // `holder` and `runner` must outlive the service.
   AdvisorService(EngineHolder& holder, CallRunner& runner, AdvisorServiceOptions options);
 
-  // INVALID_ARGUMENT naming the field for a bad assessment or option; NOT_FOUND for an unknown
-  // why_not id. Sets decision_id, and writes the decision log line.
+  // An alignment.v1.DiagnoseRequest in, an alignment.v1.Diagnosis out, as bytes.
+  // INVALID_ARGUMENT for bytes that are not a DiagnoseRequest, and naming the field for a bad
+  // assessment or option; NOT_FOUND for an unknown why_not id. Sets decision_id, and writes the
+  // decision log line.
   grpc::ServerUnaryReactor* Diagnose(grpc::CallbackServerContext* context,
-                                     const proto::DiagnoseRequest* request,
-                                     proto::Diagnosis* response) override;
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
   // INVALID_ARGUMENT for no node_ids or a bad assessment; NOT_FOUND for an unknown node id.
   grpc::ServerUnaryReactor* Explain(grpc::CallbackServerContext* context,
                                     const proto::ExplainRequest* request,
@@ -61,6 +66,10 @@ class AdvisorService final : public proto::AlignmentAdvisor::CallbackService {
                                         proto::ReloadRulesResponse* response) override;
 
  private:
+  // Diagnose's work, on a worker: `request` holds the request's bytes.
+  absl::Status DiagnoseBytes(const ServingRuleBase& rules, grpc::ByteBuffer& request,
+                             grpc::ByteBuffer& response, CallNotes& notes) const;
+
   EngineHolder& holder_;
   CallRunner& runner_;
   const AdvisorServiceOptions options_;

@@ -2,9 +2,11 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -22,28 +24,54 @@ namespace {
 
 constexpr int kTopEntries = 3;
 
-std::string TopConclusions(const google::protobuf::RepeatedPtrField<proto::Conclusion>& list) {
+std::string TopConclusions(absl::Span<const RecordedConclusion> list) {
   std::string out = "[";
-  for (int i = 0; i < list.size() && i < kTopEntries; ++i) {
-    absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":", inference::JsonQuote(list[i].id()),
-                    ",\"certainty\":", list[i].certainty(), "}");
+  for (size_t i = 0; i < list.size() && i < kTopEntries; ++i) {
+    absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":", inference::JsonQuote(list[i].id),
+                    ",\"certainty\":", list[i].certainty, "}");
   }
   out += "]";
+  return out;
+}
+
+// The first kTopEntries conclusions of `kind` that the diagnosis lists.
+std::vector<RecordedConclusion> TopListed(const inference::Consultation& consultation,
+                                          inference::NodeKind kind,
+                                          const inference::DiagnoseOptions& options) {
+  inference::DiagnoseOptions top = options;
+  int& limit = kind == inference::NodeKind::kCause ? top.max_causes : top.max_actions;
+  limit = limit > 0 ? std::min(limit, kTopEntries) : kTopEntries;
+  std::vector<RecordedConclusion> out;
+  for (const inference::ListedConclusion& listed : consultation.Listed(kind, top)) {
+    out.push_back({consultation.rule_base().node(listed.node).id, listed.certainty});
+  }
   return out;
 }
 
 }  // namespace
 
 std::string NewDecisionId() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    // The CSPRNG failing is near impossible; time and a counter still keep ids unique.
-    static std::atomic<uint64_t> counter{0};
-    return absl::StrCat(absl::Hex(absl::ToUnixNanos(absl::Now()), absl::kZeroPad16),
-                        absl::Hex(counter.fetch_add(1), absl::kZeroPad16));
+  // Random bytes are drawn a batch at a time: one call to the CSPRNG costs about what drawing a
+  // few hundred bytes does.
+  constexpr size_t kIdBytes = 16;
+  constexpr size_t kBatch = 64 * kIdBytes;
+  thread_local unsigned char batch[kBatch];
+  thread_local size_t used = kBatch;
+  if (used == kBatch) {
+    if (RAND_bytes(batch, sizeof batch) != 1) {
+      // The CSPRNG failing is near impossible; time and a counter still keep ids unique.
+      static std::atomic<uint64_t> counter{0};
+      return absl::StrCat(absl::Hex(absl::ToUnixNanos(absl::Now()), absl::kZeroPad16),
+                          absl::Hex(counter.fetch_add(1), absl::kZeroPad16));
+    }
+    used = 0;
   }
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+  unsigned char* id = batch + used;
+  used += kIdBytes;
+  std::string hex =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(id), kIdBytes));
+  std::memset(id, 0, kIdBytes);  // an id handed out is not kept
+  return hex;
 }
 
 std::string AssessmentDigest(const proto::Assessment& assessment) {
@@ -57,17 +85,37 @@ std::string AssessmentDigest(const proto::Assessment& assessment) {
   return inference::Sha256Hex(bytes);
 }
 
-std::string DecisionRecord(const proto::Diagnosis& diagnosis, absl::string_view input_digest,
-                           absl::Time time) {
-  const proto::RuleBaseRef& rules = diagnosis.rule_base();
+std::string DecisionRecord(const Decision& decision) {
   return absl::StrCat(
-      "{\"decision_id\":", inference::JsonQuote(diagnosis.decision_id()),
-      ",\"time\":", inference::JsonQuote(Rfc3339Utc(time)),
-      ",\"input_digest\":", inference::JsonQuote(input_digest),
-      ",\"rule_base\":{\"id\":", inference::JsonQuote(rules.id()), ",\"version\":", inference::JsonQuote(rules.version()),
-      ",\"digest\":", inference::JsonQuote(rules.digest()), "}",
-      ",\"causes\":", TopConclusions(diagnosis.causes()),
-      ",\"actions\":", TopConclusions(diagnosis.actions()), "}");
+      "{\"decision_id\":", inference::JsonQuote(decision.decision_id),
+      ",\"time\":", inference::JsonQuote(Rfc3339Utc(decision.time)),
+      ",\"input_digest\":", inference::JsonQuote(decision.input_digest),
+      ",\"rule_base\":{\"id\":", inference::JsonQuote(decision.rule_base_id),
+      ",\"version\":", inference::JsonQuote(decision.rule_base_version),
+      ",\"digest\":", inference::JsonQuote(decision.rule_base_digest), "}",
+      ",\"causes\":", TopConclusions(decision.causes),
+      ",\"actions\":", TopConclusions(decision.actions), "}");
+}
+
+std::string DecisionRecord(const inference::Consultation& consultation,
+                           const inference::DiagnoseOptions& options,
+                           absl::string_view decision_id, absl::string_view input_digest,
+                           absl::Time time) {
+  const inference::RuleBase& rules = consultation.rule_base();
+  const std::vector<RecordedConclusion> causes =
+      TopListed(consultation, inference::NodeKind::kCause, options);
+  const std::vector<RecordedConclusion> actions =
+      TopListed(consultation, inference::NodeKind::kAction, options);
+  Decision decision;
+  decision.decision_id = decision_id;
+  decision.input_digest = input_digest;
+  decision.time = time;
+  decision.rule_base_id = rules.id();
+  decision.rule_base_version = rules.version();
+  decision.rule_base_digest = rules.digest();
+  decision.causes = causes;
+  decision.actions = actions;
+  return DecisionRecord(decision);
 }
 
 absl::StatusOr<std::unique_ptr<DecisionLog>> DecisionLog::Open(const std::string& path) {

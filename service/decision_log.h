@@ -13,6 +13,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "inference/engine.h"
 #include "inference/util/proto_alias.h"
 
 namespace align::service {
@@ -24,11 +26,34 @@ std::string NewDecisionId();
 // so that the same input always has the same digest.
 std::string AssessmentDigest(const proto::Assessment& assessment);
 
-// The log line (no newline) for `diagnosis`, which must carry its decision id:
+// A cause or action as the decision log names it: its id and its certainty as the diagnosis
+// reports it.
+struct RecordedConclusion {
+  absl::string_view id;
+  double certainty;
+};
+
+// What one decision log line says.
+struct Decision {
+  absl::string_view decision_id;
+  absl::string_view input_digest;
+  absl::Time time;
+  absl::string_view rule_base_id, rule_base_version, rule_base_digest;
+  absl::Span<const RecordedConclusion> causes;   // as the diagnosis lists them; the line
+  absl::Span<const RecordedConclusion> actions;  // keeps the first 3 of each
+};
+
+// The log line (no newline):
 //   {"decision_id":…,"time":…,"input_digest":…,
 //    "rule_base":{"id":…,"version":…,"digest":…},
 //    "causes":[{"id":…,"certainty":…},… top 3],"actions":[… top 3]}
-std::string DecisionRecord(const proto::Diagnosis& diagnosis, absl::string_view input_digest,
+std::string DecisionRecord(const Decision& decision);
+
+// The line for the diagnosis that `consultation` gives under `options` (its rule base, and the
+// causes and actions it lists), without writing the diagnosis.
+std::string DecisionRecord(const inference::Consultation& consultation,
+                           const inference::DiagnoseOptions& options,
+                           absl::string_view decision_id, absl::string_view input_digest,
                            absl::Time time);
 
 class DecisionLog {

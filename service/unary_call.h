@@ -34,6 +34,14 @@ struct CallNotes {
 
 namespace internal {
 
+// Hands the work's result to gRPC's response: a ByteBuffer by swapping (a copy would take a
+// new reference to every slice), a message by moving.
+inline void MoveResponse(grpc::ByteBuffer& from, grpc::ByteBuffer* to) { to->Swap(&from); }
+template <typename Message>
+void MoveResponse(Message& from, Message* to) {
+  *to = std::move(from);
+}
+
 // One call's state, shared by its reactor, its worker task and its deadline alarm; whichever
 // finishes the call first wins, and the others leave it alone.
 class UnaryCall {
@@ -104,7 +112,7 @@ class CallRunner {
       if (!call->Claim()) return;  // cancelled or expired meanwhile: `response` may be gone
       if (status.ok()) {
         if (notes.on_commit) notes.on_commit();
-        *response = std::move(result);
+        internal::MoveResponse(result, response);
       }
       call->Finish(std::move(status), notes);
     });

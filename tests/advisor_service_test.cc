@@ -1101,20 +1101,19 @@ TEST(Logging, RequestLogLineHasTheContractedFields) {
 }
 
 TEST(DecisionLog, RecordHasTopThreeCausesAndActions) {
-  proto::Diagnosis diagnosis;
-  diagnosis.set_decision_id("0123456789abcdef0123456789abcdef");
-  diagnosis.mutable_rule_base()->set_id("alignment.standard");
-  diagnosis.mutable_rule_base()->set_version("1.0.0");
-  diagnosis.mutable_rule_base()->set_digest("ab12");
-  for (int i = 0; i < 4; ++i) {
-    proto::Conclusion* cause = diagnosis.add_causes();
-    cause->set_id(absl::StrCat("cause.c", i));
-    cause->set_certainty(0.9 - 0.1 * i);
-  }
-  proto::Conclusion* action = diagnosis.add_actions();
-  action->set_id("action.a");
-  action->set_certainty(0.55);
-  EXPECT_EQ(DecisionRecord(diagnosis, "feed", absl::FromUnixSeconds(1795768200)),
+  const std::vector<RecordedConclusion> causes = {
+      {"cause.c0", 0.9}, {"cause.c1", 0.8}, {"cause.c2", 0.7}, {"cause.c3", 0.6}};
+  const std::vector<RecordedConclusion> actions = {{"action.a", 0.55}};
+  Decision decision;
+  decision.decision_id = "0123456789abcdef0123456789abcdef";
+  decision.input_digest = "feed";
+  decision.time = absl::FromUnixSeconds(1795768200);
+  decision.rule_base_id = "alignment.standard";
+  decision.rule_base_version = "1.0.0";
+  decision.rule_base_digest = "ab12";
+  decision.causes = causes;
+  decision.actions = actions;
+  EXPECT_EQ(DecisionRecord(decision),
             "{\"decision_id\":\"0123456789abcdef0123456789abcdef\","
             "\"time\":\"2026-11-27T08:30:00.000000Z\",\"input_digest\":\"feed\","
             "\"rule_base\":{\"id\":\"alignment.standard\",\"version\":\"1.0.0\","
@@ -1122,6 +1121,48 @@ TEST(DecisionLog, RecordHasTopThreeCausesAndActions) {
             "\"causes\":[{\"id\":\"cause.c0\",\"certainty\":0.9},"
             "{\"id\":\"cause.c1\",\"certainty\":0.8},{\"id\":\"cause.c2\",\"certainty\":0.7}],"
             "\"actions\":[{\"id\":\"action.a\",\"certainty\":0.55}]}");
+}
+
+// The record from a consultation names what the diagnosis lists: the same rule base, and the
+// same leading causes and actions with the certainties as the answer reports them.
+TEST(DecisionLog, RecordFromAConsultationIsTheRecordOfItsDiagnosis) {
+  inference::Engine engine(StandardRuleBase());
+  std::vector<inference::DiagnoseOptions> option_sets(3);
+  option_sets[1].max_causes = 2;
+  option_sets[1].max_actions = 1;
+  option_sets[2].include_explanations = false;
+  option_sets[2].max_causes = 5;
+  for (const char* example : {"overloaded-it.yaml", "idle-platform.yaml", "healthy.yaml",
+                              "missed-market-shift.yaml"}) {
+    for (size_t i = 0; i < option_sets.size(); ++i) {
+      SCOPED_TRACE(absl::StrCat(example, ", options ", i));
+      const proto::Assessment assessment = Example(example);
+      absl::StatusOr<proto::Diagnosis> diagnosis = engine.Diagnose(assessment, option_sets[i]);
+      ASSERT_TRUE(diagnosis.ok()) << diagnosis.status();
+      absl::StatusOr<inference::Consultation> consultation = engine.Consult(assessment);
+      ASSERT_TRUE(consultation.ok()) << consultation.status();
+
+      std::vector<RecordedConclusion> causes, actions;
+      for (const proto::Conclusion& cause : diagnosis->causes()) {
+        causes.push_back({cause.id(), cause.certainty()});
+      }
+      for (const proto::Conclusion& action : diagnosis->actions()) {
+        actions.push_back({action.id(), action.certainty()});
+      }
+      Decision expected;
+      expected.decision_id = "0123456789abcdef0123456789abcdef";
+      expected.input_digest = "feed";
+      expected.time = absl::FromUnixMicros(1795768200123456);
+      expected.rule_base_id = diagnosis->rule_base().id();
+      expected.rule_base_version = diagnosis->rule_base().version();
+      expected.rule_base_digest = diagnosis->rule_base().digest();
+      expected.causes = causes;
+      expected.actions = actions;
+      EXPECT_EQ(DecisionRecord(*consultation, option_sets[i], expected.decision_id,
+                               expected.input_digest, expected.time),
+                DecisionRecord(expected));
+    }
+  }
 }
 
 TEST(DecisionLog, InputDigestIgnoresMapOrder) {

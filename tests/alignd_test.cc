@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <regex>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -24,6 +26,7 @@
 #include "absl/time/time.h"
 #include "alignment/v1/advisor.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "inference/engine.h"
@@ -503,6 +506,104 @@ TEST_F(AligndTest, DiagnoseWhyNotAnUnknownNodeIsNotFound) {
   proto::Diagnosis diagnosis;
   EXPECT_THAT(Advisor(ConnectInsecure(alignd->address())).Diagnose(request, &diagnosis),
               GrpcStatusIs(grpc::NOT_FOUND, HasSubstr("unknown node 'cause.overwrk'")));
+}
+
+// A unary call by method name with raw bytes: the status, and the answer's bytes when OK.
+std::pair<grpc::Status, std::string> CallRaw(const std::shared_ptr<grpc::Channel>& channel,
+                                             const std::string& method,
+                                             const std::string& bytes) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineIn(kRpcTimeout));
+  grpc::ByteBuffer request = ::align::testing::ToByteBuffer(bytes);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  grpc::Status status = done.get_future().get();
+  return {status, status.ok() ? ::align::testing::FromByteBuffer(response) : ""};
+}
+
+TEST_F(AligndTest, DiagnoseOfBytesThatAreNotADiagnoseRequestIsInvalidArgument) {
+  auto alignd = Serve();
+  ASSERT_NE(alignd, nullptr);
+  auto channel = ConnectInsecure(alignd->address());
+  const std::string method = "/" + kAdvisorService + "/Diagnose";
+  for (const std::string& bytes : {
+           std::string("\xff\xff\xff\xff"),          // a tag with no end
+           std::string("\x0a\x10\x0a", 3),            // assessment: 16 bytes promised, 1 given
+           std::string("\x12\x02\x20\xff", 4),       // options.max_questions: a cut varint
+           EncodeStringField(1, "\x0a\x05" "ab"),     // assessment.organisation cut short
+       }) {
+    SCOPED_TRACE(absl::CEscape(bytes));
+    auto [status, answer] = CallRaw(channel, method, bytes);
+    EXPECT_THAT(status, GrpcStatusIs(grpc::INVALID_ARGUMENT,
+                                     Eq("request: not a valid alignment.v1.DiagnoseRequest")));
+  }
+  // The server goes on answering well-formed calls.
+  proto::Diagnosis diagnosis;
+  EXPECT_THAT(Advisor(channel).Diagnose(Example("healthy.yaml"), &diagnosis), GrpcOk());
+}
+
+TEST_F(AligndTest, DiagnoseAnswersEqualTheEnginesApartFromTheDecisionId) {
+  auto alignd = Serve();
+  ASSERT_NE(alignd, nullptr);
+  Advisor advisor(ConnectInsecure(alignd->address()));
+  inference::Engine engine(StandardRules());
+  std::vector<proto::DiagnoseOptions> option_sets(4);
+  option_sets[1].set_omit_explanations(true);
+  option_sets[2].set_max_causes(2);
+  option_sets[2].set_max_questions(0);
+  option_sets[2].add_why_not("cause.missed_market_shift");
+  option_sets[2].add_why_not("cause.overwork");
+  option_sets[3].set_max_would_fire(3);
+  option_sets[3].set_max_patterns(1);
+  for (const char* example : {"healthy.yaml", "idle-platform.yaml", "it-last-to-know.yaml",
+                              "missed-market-shift.yaml", "overloaded-it.yaml", "sparse.yaml"}) {
+    for (size_t i = 0; i < option_sets.size(); ++i) {
+      SCOPED_TRACE(absl::StrCat(example, ", options ", i));
+      proto::DiagnoseRequest request;
+      *request.mutable_assessment() = Example(example);
+      *request.mutable_options() = option_sets[i];
+      proto::Diagnosis answered;
+      ASSERT_THAT(advisor.Diagnose(request, &answered), GrpcOk());
+      EXPECT_TRUE(IsLowerHex(answered.decision_id(), 32)) << answered.decision_id();
+
+      absl::StatusOr<inference::DiagnoseOptions> options =
+          inference::DiagnoseOptionsFromProto(request.options());
+      ASSERT_TRUE(options.ok()) << options.status();
+      absl::StatusOr<proto::Diagnosis> expected = engine.Diagnose(request.assessment(), *options);
+      ASSERT_TRUE(expected.ok()) << expected.status();
+      answered.clear_decision_id();
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(answered, *expected))
+          << ProtoEquals(answered, *expected).message();
+    }
+  }
+}
+
+TEST_F(AligndTest, DiagnoseSendsTheEnginesBytesWithTheDecisionIdAfterThem) {
+  auto alignd = Serve();
+  ASSERT_NE(alignd, nullptr);
+  proto::DiagnoseRequest request;
+  *request.mutable_assessment() = Example("overloaded-it.yaml");
+  auto [status, answer] = CallRaw(ConnectInsecure(alignd->address()),
+                                  "/" + kAdvisorService + "/Diagnose",
+                                  request.SerializeAsString());
+  ASSERT_THAT(status, GrpcOk());
+
+  std::string engine_bytes;
+  ASSERT_TRUE(inference::Engine(StandardRules())
+                  .DiagnoseToWire(request.assessment(), {}, &engine_bytes)
+                  .ok());
+  // decision_id (field 12, a string of 32 bytes): tag 0x62, length 0x20, the id.
+  ASSERT_EQ(answer.size(), engine_bytes.size() + 2 + 32);
+  EXPECT_TRUE(answer.compare(0, engine_bytes.size(), engine_bytes) == 0)
+      << "the answer does not start with the engine's bytes";
+  EXPECT_EQ(answer.substr(engine_bytes.size(), 2), "\x62\x20");
+  proto::Diagnosis parsed;
+  ASSERT_TRUE(parsed.ParseFromString(answer));
+  EXPECT_EQ(parsed.decision_id(), answer.substr(engine_bytes.size() + 2));
+  EXPECT_TRUE(IsLowerHex(parsed.decision_id(), 32)) << parsed.decision_id();
 }
 
 TEST_F(AligndTest, ExplainAnswersInTheOrderAsked) {
