@@ -46,6 +46,8 @@ echo "run.sh: alignd under load" >&2
   --assessment "$root/examples/assessments/overloaded-it.yaml" "${client_cpu[@]}" \
   --markdown "$work/served.md"
 
+# Before the results file is opened: writing it would count as a local change.
+commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet -- . ':!bench/RESULTS.md' || echo ' (with local changes)')"
 {
   echo "# Benchmark results"
   echo
@@ -58,7 +60,7 @@ echo "run.sh: alignd under load" >&2
   echo "- Pinning: $pinning"
   echo "- Compiler: $(c++ --version | head -1); build type $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt")"
   echo "- Libraries: gRPC $(dpkg-query -W -f='${Version}' libgrpc++-dev), protobuf $(dpkg-query -W -f='${Version}' libprotobuf-dev), CLIPS $(dpkg-query -W -f='${Version}' libclips-dev)"
-  echo "- Commit: $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet || echo ' (with local changes)')"
+  echo "- Commit: $commit"
   echo
   echo "## Engine, standard rule base"
   echo
