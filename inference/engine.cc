@@ -16,7 +16,6 @@
 #include "inference/util/format.h"
 #include "inference/util/wire_writer.h"
 #include "inference/util/suggest.h"
-#include "absl/strings/str_join.h"
 
 namespace align::inference {
 namespace {
@@ -99,17 +98,22 @@ void Consultation::Conclude() {
   });
 }
 
-proto::Explanation Consultation::Explain(int node) const {
+absl::StatusOr<proto::Explanation> Consultation::Explain(int node) const {
   return ExplainNode(*rule_base_, *evaluation_, node, /*all_rules=*/true);
 }
 
-void Consultation::WriteDiagnosis(const DiagnoseOptions& options,
-                                  absl::Span<const int> why_not_nodes, proto::Diagnosis* out) {
+absl::Status Consultation::WriteDiagnosis(const DiagnoseOptions& options,
+                                          absl::Span<const int> why_not_nodes,
+                                          proto::Diagnosis* out) {
   // One way of writing a diagnosis: the wire writer's, parsed.
   std::string bytes;
   WriteDiagnosisWire(options, why_not_nodes, &bytes);
   out->Clear();
-  out->ParseFromString(bytes);
+  if (!out->ParseFromString(bytes)) {
+    out->Clear();
+    return absl::InternalError("the diagnosis was written as bytes that do not parse");
+  }
+  return absl::OkStatus();
 }
 
 std::vector<ListedConclusion> Consultation::Listed(NodeKind kind,
@@ -249,8 +253,7 @@ absl::Status Engine::DiagnoseInto(const proto::Assessment& assessment,
                                   const DiagnoseOptions& options, proto::Diagnosis* out) const {
   ASSIGN_OR_RETURN(std::vector<int> why_not_nodes, FindNodes(options.why_not));
   ASSIGN_OR_RETURN(Consultation consultation, Consult(assessment));
-  consultation.WriteDiagnosis(options, why_not_nodes, out);
-  return absl::OkStatus();
+  return consultation.WriteDiagnosis(options, why_not_nodes, out);
 }
 
 absl::Status Engine::DiagnoseToWire(const proto::Assessment& assessment,

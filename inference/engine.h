@@ -74,14 +74,16 @@ class Consultation {
   const std::vector<int>& concluded() const { return concluded_; }
   double certainty(int node) const { return evaluation_->certainty[node]; }
   // HOW `node` was concluded, or WHY NOT, listing every rule that could conclude it.
-  proto::Explanation Explain(int node) const;
-  // The diagnosis as the API returns it (`out` is cleared first; it may live on an arena).
-  // `why_not_nodes`: nodes to explain if they were not concluded.
-  void WriteDiagnosis(const DiagnoseOptions& options, absl::Span<const int> why_not_nodes,
+  // Internal only if the engine wrote bytes that do not parse (a bug).
+  absl::StatusOr<proto::Explanation> Explain(int node) const;
+  // The diagnosis as the API returns it (`out` is cleared first; it may live on an arena):
+  // the bytes of WriteDiagnosisWire, parsed. `why_not_nodes`: nodes to explain if they were
+  // not concluded. Internal only if those bytes do not parse (a bug).
+  absl::Status WriteDiagnosis(const DiagnoseOptions& options, absl::Span<const int> why_not_nodes,
                       proto::Diagnosis* out);
   // The same diagnosis as the serialised bytes of alignment.v1.Diagnosis, appended to `out`
-  // without building the message: what a service sends. Parsing them gives exactly what
-  // WriteDiagnosis writes.
+  // without building the message: what a service sends. They are what the generated
+  // serialiser would write for the same message, byte for byte.
   void WriteDiagnosisWire(const DiagnoseOptions& options, absl::Span<const int> why_not_nodes,
                           std::string* out);
   // The conclusions of `kind` that the diagnosis lists under `options`, in its order (most

@@ -10,8 +10,6 @@
 #include <vector>
 
 #include <google/protobuf/arena.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +17,7 @@
 #include "inference/rulebase/compiler.h"
 #include "inference/lint/linter.h"
 #include "inference/rulebase/describe.h"
+#include "inference/util/wire_writer.h"
 #include "inference/util/status_macros.h"
 
 namespace align::service {
@@ -44,18 +43,6 @@ bool ParseFromByteBuffer(grpc::ByteBuffer& bytes, google::protobuf::MessageLite*
          reader.status().ok();
 }
 
-// Appends a string field in wire form: tag, length, bytes.
-void AppendStringField(int field, absl::string_view value, std::string* out) {
-  using google::protobuf::internal::WireFormatLite;
-  using google::protobuf::io::CodedOutputStream;
-  uint8_t head[10];  // two varints of up to 5 bytes
-  uint8_t* end = CodedOutputStream::WriteVarint32ToArray(
-      WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED), head);
-  end = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(value.size()), end);
-  out->append(reinterpret_cast<const char*>(head), end - head);
-  out->append(value.data(), value.size());
-}
-
 // A ByteBuffer over `bytes` without copying them; gRPC frees the string once it has sent it.
 grpc::ByteBuffer ToByteBuffer(std::unique_ptr<std::string> bytes) {
   std::string* owned = bytes.release();
@@ -67,14 +54,16 @@ grpc::ByteBuffer ToByteBuffer(std::unique_ptr<std::string> bytes) {
 
 // How much room to give an answer before the engine writes it: a little over the recent
 // answers, so that neither the engine's bytes nor the decision id after them move the string.
-// Races between workers only make the guess a little worse.
+// Races between workers only make the guess a little worse. One huge answer (a large rule
+// base with default options) must not make every later one reserve as much.
+constexpr size_t kMaxAnswerRoom = size_t{1} << 20;
 std::atomic<size_t> answer_room{4096};
 
 size_t AnswerRoom() { return answer_room.load(std::memory_order_relaxed); }
 void NoteAnswerSize(size_t size) {
   const size_t room = AnswerRoom();
   // Follow a larger answer at once, a smaller one slowly.
-  const size_t wanted = std::max(size + size / 8 + 64, room - room / 16);
+  const size_t wanted = std::min(std::max(size + size / 8 + 64, room - room / 16), kMaxAnswerRoom);
   if (wanted != room) answer_room.store(wanted, std::memory_order_relaxed);
 }
 
@@ -132,7 +121,8 @@ absl::Status AdvisorService::DiagnoseBytes(const ServingRuleBase& rules,
   consultation.WriteDiagnosisWire(options, why_not_nodes, bytes.get());
   // The engine never writes decision_id; appended last, it is part of the same message.
   notes.decision_id = NewDecisionId();
-  AppendStringField(proto::Diagnosis::kDecisionIdFieldNumber, notes.decision_id, bytes.get());
+  inference::WireWriter(bytes.get()).String(proto::Diagnosis::kDecisionIdFieldNumber,
+                                            notes.decision_id);
   NoteAnswerSize(bytes->size());
 
   if (options_.decision_log != nullptr) {

@@ -1,6 +1,4 @@
 // alignd: the Alignment Advisor gRPC server. Parses flags and runs; see service/server.h.
-#include <malloc.h>
-
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -13,11 +11,6 @@ int main(int argc, char** argv) {
   // under load that bookkeeping costs alignd about a tenth of its CPU (gRPC locks through
   // Abseil too). The server's locks are few and simple; do without it.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  // Every Diagnose allocates and frees an answer of tens of kilobytes. With glibc's defaults
-  // the free hands those pages back to the kernel and the next answer faults them in again,
-  // zeroed: about a twentieth of alignd's CPU under load. Keep up to 16 MiB of freed memory.
-  mallopt(M_TRIM_THRESHOLD, 16 << 20);
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   using align::service::ServerOptions;
   std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<ServerOptions> options = align::service::ParseFlags(args);

@@ -1165,6 +1165,26 @@ TEST(DecisionLog, RecordFromAConsultationIsTheRecordOfItsDiagnosis) {
   }
 }
 
+// Pinned, independently of how the diagnosis is written: what the log says of overloaded-it.
+TEST(DecisionLog, RecordOfOverloadedItNamesItsLeadingCausesAndActions) {
+  inference::Engine engine(StandardRuleBase());
+  absl::StatusOr<inference::Consultation> consultation =
+      engine.Consult(Example("overloaded-it.yaml"));
+  ASSERT_TRUE(consultation.ok()) << consultation.status();
+  const std::string record =
+      DecisionRecord(*consultation, inference::DiagnoseOptions(), "0123456789abcdef0123456789abcdef",
+                     "feed", absl::FromUnixSeconds(1795768200));
+  const size_t causes = record.find(",\"causes\":");
+  ASSERT_NE(causes, std::string::npos) << record;
+  // The same figures as tests/golden/diagnoses/overloaded-it.yaml.txt, to four places.
+  EXPECT_EQ(record.substr(causes),
+            ",\"causes\":[{\"id\":\"cause.overwork\",\"certainty\":0.9141},"
+            "{\"id\":\"cause.provider_gap\",\"certainty\":0.3}],"
+            "\"actions\":[{\"id\":\"action.demand_capacity_management\",\"certainty\":0.8623},"
+            "{\"id\":\"action.problem_management\",\"certainty\":0.7313},"
+            "{\"id\":\"action.staff_capacity_plan\",\"certainty\":0.7104}]}");
+}
+
 TEST(DecisionLog, InputDigestIgnoresMapOrder) {
   proto::Assessment a, b;
   (*a.mutable_observations())["x.one"].set_number(1);

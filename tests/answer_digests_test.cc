@@ -17,6 +17,7 @@
 
 #include "gtest/gtest.h"
 #include "inference/engine.h"
+#include "inference/eval/certainty.h"
 #include "inference/io/assessment_reader.h"
 #include "inference/rulebase/loader.h"
 #include "inference/util/digest.h"
@@ -43,7 +44,7 @@ std::vector<std::string> NotConcluded(const Engine& engine, const proto::Assessm
   const RuleBase& rules = engine.rule_base();
   for (size_t node = 0; node < rules.nodes().size(); ++node) {
     if (rules.node(static_cast<int>(node)).kind == NodeKind::kIndicator) continue;
-    if (consultation->certainty(static_cast<int>(node)) > 0.2) continue;
+    if (consultation->certainty(static_cast<int>(node)) > kFiringThreshold) continue;
     ids.push_back(rules.node(static_cast<int>(node)).id);
   }
   return ids;
@@ -70,7 +71,8 @@ void AddDiagnoses(const Engine& engine, const proto::Assessment& assessment,
     auto diagnosis = engine.Diagnose(assessment, *options);
     ASSERT_TRUE(diagnosis.ok()) << label << ": " << diagnosis.status();
     digests[label + " diagnosis " + name] = DigestOf(*diagnosis);
-    // What a service sends is those bytes exactly, written without building the message.
+    // The wire writer's bytes are the serialiser's, in canonical form (alignd sends them with
+    // a decision id after them). The digests above are what pins their content.
     std::string wire;
     ASSERT_TRUE(engine.DiagnoseToWire(assessment, *options, &wire).ok()) << label;
     EXPECT_EQ(wire, diagnosis->SerializeAsString()) << label << " " << name;

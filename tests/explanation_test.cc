@@ -100,7 +100,9 @@ class ExplanationTest : public ::testing::Test {
     Evaluation evaluation(*rules_);
     LoadFacts(*rules_, assessment, AnalysePortfolio(assessment), evaluation);
     EvaluateAll(*rules_, evaluation);
-    return ExplainNode(*rules_, evaluation, *rules_->FindNode(id), /*all_rules=*/false);
+    auto explanation = ExplainNode(*rules_, evaluation, *rules_->FindNode(id), /*all_rules=*/false);
+    EXPECT_TRUE(explanation.ok()) << explanation.status();
+    return explanation.value_or(proto::Explanation());
   }
 
   std::shared_ptr<const RuleBase> rules_;

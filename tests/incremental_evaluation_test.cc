@@ -175,7 +175,7 @@ TEST(Consultation, AgreesWithTheWrittenDiagnosis) {
   EXPECT_EQ(std::round(consultation->certainty(top) * 1e4) / 1e4, diagnosis->causes(0).certainty());
   auto explained = engine.Explain(*assessment, diagnosis->causes(0).id());
   ASSERT_TRUE(explained.ok());
-  EXPECT_EQ(consultation->Explain(top).SerializeAsString(), explained->SerializeAsString());
+  EXPECT_EQ(consultation->Explain(top)->SerializeAsString(), explained->SerializeAsString());
   EXPECT_EQ(engine.FindNode("cause.overwrok").status().message(),
             "unknown node 'cause.overwrok'; did you mean 'cause.overwork'?");
 }
@@ -190,7 +190,7 @@ TEST(Consultation, OutlivesItsEngine) {
   ASSERT_FALSE(consultation->concluded().empty());
   const int top = consultation->concluded().front();
   EXPECT_EQ(consultation->rule_base().node(top).id, "pattern.capability_shortfall");
-  EXPECT_TRUE(consultation->Explain(top).concluded());
+  EXPECT_TRUE(consultation->Explain(top)->concluded());
 }
 
 // max_would_fire keeps the first N waiting rules in rule id order; absent (-1), all of them.

@@ -34,6 +34,8 @@ class RandomAssessments {
     for (int node : indicators_) {
       if (random_() % 3 != 0) continue;
       const NodeInfo& info = rules_.node(node);
+      // A choice with no listed values takes any text: nothing to draw from.
+      if (info.type == ValueType::kChoice && info.choices.empty()) continue;
       proto::Observation& observation = (*assessment.mutable_observations())[info.id];
       switch (info.type) {
         case ValueType::kNumber: {

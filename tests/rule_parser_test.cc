@@ -399,6 +399,15 @@ TEST(RuleParserErrors, UnterminatedStringGivesOneDiagnosticOnly) {
             "line [syntax]\n");
 }
 
+// Rule texts go into answers, whose strings must be UTF-8: a Latin-1 "é" is caught at its
+// string, not discovered later as an answer that does not parse.
+TEST(RuleParserErrors, StringThatIsNotUtf8) {
+  EXPECT_EQ(ParseErrors("cause cause.c\n  title: \"caf\xe9\"\n"),
+            "rules/test.rules:2:10: error: string is not valid UTF-8; save the rule file as "
+            "UTF-8 [syntax]\n");
+  EXPECT_EQ(ParseErrors("cause cause.c\n  title: \"caf\xc3\xa9\"\n"), "");
+}
+
 TEST(RuleParserErrors, UnknownEscapeInString) {
   EXPECT_EQ(ParseErrors("cause cause.c\n  title: \"a \\q b\"\n"),
             "rules/test.rules:2:13: error: unknown escape in string; use \\\" or \\\\ or \\n "

@@ -1,6 +1,7 @@
 // WireWriter must write what the generated serialiser writes for the same values, byte for byte,
 // at every length boundary and for every default the serialiser leaves out.
 #include <cmath>
+#include <stdexcept>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -23,7 +24,7 @@ void ExpectSameCondition(const std::string& text, double degree, int outcome) {
     out.String(1, text);
     out.Int(3, outcome);
     out.Double(4, degree);
-  }  // the writer gives the string its final size as it goes
+  }  // the bytes reach the string when the writer finishes, here as it goes out of scope
   EXPECT_EQ(bytes, message.SerializeAsString())
       << "text of " << text.size() << " bytes, degree " << degree << ", outcome " << outcome;
 }
@@ -111,6 +112,62 @@ TEST(WireWriter, ManyFieldsThroughGrowth) {
     }
   }
   EXPECT_EQ(bytes, message.SerializeAsString());
+}
+
+// The thread keeps the buffer: a large answer then a small one must not leave a trace of the
+// first in the second.
+TEST(WireWriter, ReusedBufferCarriesNothingOver) {
+  std::string large, small;
+  {
+    WireWriter out(&large);
+    out.String(1, std::string(100000, 'x'));
+  }
+  {
+    WireWriter out(&small);
+    out.String(1, "y");
+  }
+  proto::ConditionTrace expected;
+  expected.set_text("y");
+  EXPECT_EQ(small, expected.SerializeAsString());
+  EXPECT_EQ(large.size(), 100000u + 4);  // tag, three length bytes, text
+}
+
+// A second writer while the first is open on the same thread gets a buffer of its own.
+TEST(WireWriter, NestedWritersKeepTheirOwnBytes) {
+  std::string outer, inner;
+  {
+    WireWriter first(&outer);
+    first.String(1, "outer");
+    {
+      WireWriter second(&inner);
+      second.String(1, "inner");
+    }
+    first.String(2, "subject");
+  }
+  proto::ConditionTrace expected_outer, expected_inner;
+  expected_outer.set_text("outer");
+  expected_outer.set_subject("subject");
+  expected_inner.set_text("inner");
+  EXPECT_EQ(outer, expected_outer.SerializeAsString());
+  EXPECT_EQ(inner, expected_inner.SerializeAsString());
+}
+
+// An exception while writing leaves the string as it was: no message cut short.
+TEST(WireWriter, NothingIsAppendedWhileAnExceptionUnwinds) {
+  std::string bytes = "before";
+  try {
+    WireWriter out(&bytes);
+    out.String(1, "partial");
+    throw std::runtime_error("stop");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(bytes, "before");
+  // And the thread's buffer is still there for the next writer.
+  {
+    WireWriter out(&bytes);
+    out.String(1, "x");
+  }
+  EXPECT_EQ(bytes, "before\x0a\x01x");
 }
 
 }  // namespace

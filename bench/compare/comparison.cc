@@ -312,7 +312,7 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
       for (int node : consultation.concluded()) {
         if (rules.node(node).kind != inference::NodeKind::kFinding) continue;
         const Clock::time_point start = Clock::now();
-        const proto::Explanation how = consultation.Explain(node);
+        ASSIGN_OR_RETURN(const proto::Explanation how, consultation.Explain(node));
         explain_ns += NanosSince(start);
         ++explained;
         if (!HasFiredRuleConcluding(workload, rules, node, how)) {

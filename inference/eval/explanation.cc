@@ -1,14 +1,10 @@
 #include "inference/eval/explanation.h"
 
 #include <algorithm>
-#include <cctype>
-#include <cmath>
-#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "inference/eval/certainty.h"
 #include "inference/util/format.h"
 
@@ -309,15 +305,18 @@ void ExplanationWriter::Write(int node, bool all_rules, WireWriter& out) {
   out.String(f::kText, text_);
 }
 
-proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node,
-                               bool all_rules) {
+absl::StatusOr<proto::Explanation> ExplainNode(const RuleBase& rule_base,
+                                               const Evaluation& evaluation, int node,
+                                               bool all_rules) {
   std::string bytes;
   WireWriter out(&bytes);
   ExplanationWriter(rule_base, evaluation).Write(node, all_rules, out);
   out.Finish();
   proto::Explanation explanation;
-  // Our own bytes: they parse, unless the writer is broken, which the tests would show.
-  explanation.ParseFromString(bytes);
+  if (!explanation.ParseFromString(bytes)) {
+    return absl::InternalError(absl::StrCat("the explanation of ", rule_base.node(node).id,
+                                            " was written as bytes that do not parse"));
+  }
   return explanation;
 }
 

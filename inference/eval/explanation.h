@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+
 #include "inference/eval/evaluator.h"
 #include "inference/rulebase/rule_base.h"
 #include "inference/util/wire_writer.h"
@@ -52,8 +54,9 @@ class ExplanationWriter {
   PlanValues now_, possible_;
 };
 
-// The explanation as a message (parsed from what ExplanationWriter writes).
-proto::Explanation ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node,
+// The explanation as a message (parsed from what ExplanationWriter writes). Internal if those
+// bytes do not parse, which would be a bug: every text in them is checked UTF-8.
+absl::StatusOr<proto::Explanation> ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node,
                                bool all_rules);
 
 }  // namespace align::inference

@@ -138,8 +138,11 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     evaluation.facts[node] = unknown;
     if (entry.impact > 1e-9) scored.push_back(std::move(entry));
   }
+  // By impact as reported (to four places), ties by id: a strict order, so that the few kept
+  // are the same however the rest are arranged.
+  auto reported = [](double impact) { return std::llround(impact * 1e4); };
   auto more_impact = [&](const Scored& a, const Scored& b) {
-    if (std::fabs(a.impact - b.impact) > 1e-9) return a.impact > b.impact;
+    if (reported(a.impact) != reported(b.impact)) return reported(a.impact) > reported(b.impact);
     return rule_base.node(a.node).id < rule_base.node(b.node).id;
   };
   const size_t kept = std::min(limit, scored.size());

@@ -22,6 +22,7 @@
 #include "inference/io/yaml_scalars.h"
 #include "inference/portfolio/portfolio.h"
 #include "inference/util/suggest.h"
+#include "inference/util/utf8.h"
 #include "yaml-cpp/depthguard.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
@@ -36,6 +37,7 @@ constexpr std::uintmax_t kMaxFileBytes = 64u << 20;
 
 // The Debian Abseil has its own string_view, which std::string_view does not convert to.
 absl::string_view Sv(std::string_view text) { return absl::string_view(text.data(), text.size()); }
+bool ValidUtf8(std::string_view text) { return IsValidUtf8(Sv(text)); }
 
 // ---------------------------------------------------------------------------------------------
 // Collected problems.
@@ -94,52 +96,10 @@ std::string Expected(std::string_view expected, std::string_view found) {
 // ---------------------------------------------------------------------------------------------
 // Values and how they are shown in messages.
 
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  // Plain ASCII, the usual case, eight bytes at a time.
-  while (i + 8 <= text.size()) {
-    uint64_t word;
-    std::memcpy(&word, text.data() + i, sizeof word);
-    if ((word & 0x8080808080808080ULL) != 0) break;
-    i += 8;
-  }
-  while (i < text.size()) {
-    const unsigned char lead = static_cast<unsigned char>(text[i]);
-    size_t length;
-    uint32_t code;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    } else if ((lead & 0xE0) == 0xC0) {
-      length = 2;
-      code = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3;
-      code = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4;
-      code = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (size_t k = 1; k < length; ++k) {
-      const unsigned char next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < kSmallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
-}
 
 // `text` with C escapes (UTF-8 kept unless invalid), cut to about `max_bytes` and marked "…".
 std::string Escape(std::string_view text, size_t max_bytes) {
-  const bool valid = IsValidUtf8(text);
+  const bool valid = ValidUtf8(text);
   size_t cut = std::min(text.size(), max_bytes);
   // Never split a UTF-8 sequence.
   while (valid && cut > 0 && cut < text.size() &&
@@ -391,7 +351,7 @@ class Reader {
   absl::Status Malformed(const YAML::Mark& mark, std::string_view raw_message) const {
     // yaml-cpp quotes the offending byte, which may not be valid UTF-8.
     const std::string message =
-        IsValidUtf8(raw_message) ? std::string(raw_message) : absl::CEscape(Sv(raw_message));
+        ValidUtf8(raw_message) ? std::string(raw_message) : absl::CEscape(Sv(raw_message));
     const Position at = ToPosition(mark);
     if (at.line == 0) return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", Sv(message)));
     return absl::InvalidArgumentError(
@@ -472,7 +432,7 @@ class Reader {
       Add(at, path, Expected(expected, Show(node)));
       return std::nullopt;
     }
-    if (!IsValidUtf8(node.Scalar())) {
+    if (!ValidUtf8(node.Scalar())) {
       Add(at, path, Expected(kTextExpected, Quote(node.Scalar())));
       return std::nullopt;
     }
@@ -648,7 +608,7 @@ class Reader {
       const YAML::Node& key = entry.first;
       const YAML::Node& value = entry.second;
       const Position key_at = ToPosition(key.Mark());
-      if (!key.IsScalar() || IsBlank(key.Scalar()) || !IsValidUtf8(key.Scalar())) {
+      if (!key.IsScalar() || IsBlank(key.Scalar()) || !ValidUtf8(key.Scalar())) {
         Add(key_at, path, Expected("an indicator id", Show(key)));
         continue;
       }
@@ -873,7 +833,7 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
   const Position nowhere;
   // Field paths are spelled out only for a problem: most assessments have none.
   auto check_text = [&](std::string_view text, auto&& path) {
-    if (!IsValidUtf8(text)) {
+    if (!ValidUtf8(text)) {
       problems.Add(nowhere, PathOf(path), Expected(kTextExpected, Quote(text)));
     }
   };
@@ -898,7 +858,7 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
     auto path = [i] { return absl::StrCat("service_areas[", i, "]"); };
     if (IsBlank(area.name())) {
       problems.Add(nowhere, path() + ".name", Expected(kNameExpected, Quote(area.name())));
-    } else if (!IsValidUtf8(area.name())) {
+    } else if (!ValidUtf8(area.name())) {
       check_text(area.name(), [&] { return path() + ".name"; });
     } else if (auto [first, inserted] = names.try_emplace(area.name(), i); !inserted) {
       problems.Add(nowhere, path() + ".name",
@@ -934,7 +894,7 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
     };
     // A declared id is a well-formed one: the checks of the id itself wait for a miss.
     if (auto declared = schema.find(*id); declared == schema.end()) {
-      if (IsBlank(*id) || !IsValidUtf8(*id)) {
+      if (IsBlank(*id) || !ValidUtf8(*id)) {
         add(path(), Expected("an indicator id", Quote(*id)));
         continue;
       }
@@ -954,7 +914,7 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
           value = observation.flag();
           break;
         case proto::Observation::kChoice:
-          if (IsBlank(observation.choice()) || !IsValidUtf8(observation.choice())) {
+          if (IsBlank(observation.choice()) || !ValidUtf8(observation.choice())) {
             add(path(), Expected(kChoiceExpected, Quote(observation.choice())));
           } else {
             value = observation.choice();
@@ -975,7 +935,7 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
       add(path() + ".confidence",
           Expected(kConfidenceExpected, FormatNumber(observation.confidence())));
     }
-    if (!IsValidUtf8(observation.source())) {
+    if (!ValidUtf8(observation.source())) {
       add(path() + ".source", Expected(kTextExpected, Quote(observation.source())));
     }
   }

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "inference/util/utf8.h"
 
 namespace align::inference {
 namespace {
@@ -244,6 +245,10 @@ class Lexer {
     token.kind = TokenKind::kString;
     token.value = unescaped != nullptr ? absl::string_view(*unescaped)
                                        : text_.substr(start, content_end - start);
+    // Strings end up in answers, and the API's strings must be UTF-8.
+    if (!IsValidUtf8(token.value)) {
+      Error(token.line, token.column, "string is not valid UTF-8; save the rule file as UTF-8");
+    }
     return true;
   }
 

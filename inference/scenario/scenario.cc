@@ -1282,8 +1282,13 @@ class Checker {
     return ca != cb ? ca > cb : Node(a) < Node(b);
   }
 
-  std::string Explain(const std::string& id) const {
-    return ExplainNode(rules_, evaluation_, Node(id), /*all_rules=*/true).text();
+  std::string Explain(const std::string& id) const { return ExplanationText(Node(id)); }
+
+  // The node's HOW / WHY-NOT in sentences (or why there are none).
+  std::string ExplanationText(int node) const {
+    absl::StatusOr<proto::Explanation> explanation =
+        ExplainNode(rules_, evaluation_, node, /*all_rules=*/true);
+    return explanation.ok() ? explanation->text() : std::string(explanation.status().message());
   }
 
   std::string StatusText(int r) const {
@@ -1302,7 +1307,7 @@ class Checker {
   // The rule's line of its conclusion's HOW / WHY-NOT.
   std::string RuleLine(int r) const {
     const Rule& rule = rules_.rules()[r];
-    const std::string text = ExplainNode(rules_, evaluation_, rule.conclusion, true).text();
+    const std::string text = ExplanationText(rule.conclusion);
     const std::string start = absl::StrCat("- rule ", rule.id, " ");
     for (absl::string_view line : absl::StrSplit(text, '\n')) {
       if (absl::StartsWith(line, start)) return std::string(line.substr(2));

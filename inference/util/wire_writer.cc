@@ -1,6 +1,7 @@
 #include "inference/util/wire_writer.h"
 
 #include <algorithm>
+#include <exception>
 #include <utility>
 
 namespace align::inference {
@@ -17,7 +18,8 @@ thread_local ThreadScratch scratch;
 
 }  // namespace
 
-WireWriter::WireWriter(std::string* out) : out_(*out), borrowed_(!scratch.lent) {
+WireWriter::WireWriter(std::string* out)
+    : out_(*out), borrowed_(!scratch.lent), exceptions_at_start_(std::uncaught_exceptions()) {
   if (borrowed_) {
     buffer_ = std::move(scratch.buffer);
     scratch.lent = true;
@@ -25,7 +27,7 @@ WireWriter::WireWriter(std::string* out) : out_(*out), borrowed_(!scratch.lent) 
 }
 
 WireWriter::~WireWriter() {
-  Finish();
+  if (std::uncaught_exceptions() == exceptions_at_start_) Finish();
   if (borrowed_) {
     if (buffer_.size() <= kMaxKeptBuffer) scratch.buffer = std::move(buffer_);
     scratch.lent = false;

@@ -26,9 +26,10 @@ namespace align::inference {
 
 class WireWriter {
  public:
-  // Appends to `out` at Finish (or in the destructor). The bytes are written into a buffer the
-  // thread keeps from one answer to the next, so that a large answer does not pay for growing
-  // and clearing a fresh string each time.
+  // Appends to `out` at Finish (or in the destructor, unless an exception is unwinding: a
+  // message cut short is left out). The bytes are written into a buffer the thread keeps from
+  // one answer to the next (up to 1 MiB of it per thread), so that a large answer does not pay
+  // for growing and clearing a fresh string each time; `out` gets one copy of them.
   explicit WireWriter(std::string* out);
   ~WireWriter();
   WireWriter(const WireWriter&) = delete;
@@ -107,6 +108,7 @@ class WireWriter {
   bool borrowed_;       // whether buffer_ goes back to the thread
   size_t used_ = 0;     // bytes of `buffer_` written; the rest is spare room
   bool finished_ = false;
+  const int exceptions_at_start_;  // std::uncaught_exceptions() when the writer was made
 };
 
 }  // namespace align::inference
