@@ -52,7 +52,8 @@ std::vector<RecordedConclusion> TopListed(const inference::Consultation& consult
 
 std::string NewDecisionId() {
   // Random bytes are drawn a batch at a time: one call to the CSPRNG costs about what drawing a
-  // few hundred bytes does.
+  // few hundred bytes does. The batch is per thread; a process that forked would share what is
+  // left of it with its child (alignd never forks).
   constexpr size_t kIdBytes = 16;
   constexpr size_t kBatch = 64 * kIdBytes;
   thread_local unsigned char batch[kBatch];

@@ -48,12 +48,17 @@ TEST(CompareOnWorkload, EveryVariantOfOursAgreesWithClipsAndIsMeasured) {
   EXPECT_GT(result->arena_peak_bytes, 0);
 }
 
-TEST(FormatMarkdown, HasARowAndANoteForEveryVariant) {
+// The tables of one empty result at 60 rules, with or without the default-options line.
+std::string MarkdownOf60Rules(int default_options_rounds) {
   SizeResult result;
   result.spec.rules = 60;
   ComparisonOptions options;
-  options.default_options_rounds = 0;
-  const std::string markdown = FormatMarkdown({result}, options);
+  options.default_options_rounds = default_options_rounds;
+  return FormatMarkdown({result}, options);
+}
+
+TEST(FormatMarkdown, HasARowAndANoteForEveryVariant) {
+  const std::string markdown = MarkdownOf60Rules(0);
   for (OursVariant variant : kAllOursVariants) {
     const std::string name(OursVariantName(variant));
     EXPECT_EQ(Occurrences(markdown, "| 60 | " + name + " |"), 1) << name;
@@ -61,16 +66,11 @@ TEST(FormatMarkdown, HasARowAndANoteForEveryVariant) {
   }
   EXPECT_THAT(markdown, Not(HasSubstr("default options")));
 
-  options.default_options_rounds = 1;
-  EXPECT_THAT(FormatMarkdown({result}, options), HasSubstr("| 60 | ours, default options |"));
+  EXPECT_THAT(MarkdownOf60Rules(1), HasSubstr("| 60 | ours, default options |"));
 }
 
 TEST(FormatMarkdown, ListsCLIPSThenOursWithTheWireVariantFirst) {
-  SizeResult result;
-  result.spec.rules = 60;
-  ComparisonOptions options;
-  options.default_options_rounds = 1;
-  const std::string markdown = FormatMarkdown({result}, options);
+  const std::string markdown = MarkdownOf60Rules(1);
   std::vector<size_t> rows = {markdown.find("| 60 | CLIPS |")};
   for (OursVariant variant : kAllOursVariants) {
     rows.push_back(markdown.find("| 60 | " + std::string(OursVariantName(variant)) + " |"));
