@@ -69,7 +69,29 @@ absl::StatusOr<proto::Diagnosis> Engine::Diagnose(const proto::Assessment& asses
   return diagnosis;
 }
 
-Consultation::Consultation(EvaluationPool& pool, PortfolioAnalysis portfolio,
+namespace {
+
+// The analysis of an assessment without service areas, made once: every figure unknown.
+const PortfolioAnalysis& NoServiceAreas() {
+  static const PortfolioAnalysis* const analysis =
+      new PortfolioAnalysis(AnalysePortfolio(proto::Assessment()));
+  return *analysis;
+}
+
+// Its summary as wire bytes, so that writing it touches no shared message.
+const std::string& NoServiceAreasSummary() {
+  static const std::string* const bytes =
+      new std::string(NoServiceAreas().summary.SerializeAsString());
+  return *bytes;
+}
+
+}  // namespace
+
+const PortfolioAnalysis& Consultation::portfolio() const {
+  return portfolio_.has_value() ? *portfolio_ : NoServiceAreas();
+}
+
+Consultation::Consultation(EvaluationPool& pool, std::optional<PortfolioAnalysis> portfolio,
                            std::string organisation, std::string date)
     : rule_base_(&pool.rule_base()),
       pool_(&pool),
@@ -160,7 +182,11 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
   out.End(rule_base);
   out.String(kOrganisation, organisation_);
   out.String(kDate, date_);
-  out.Message(kPortfolio, portfolio_.summary);
+  if (portfolio_.has_value()) {
+    out.Message(kPortfolio, portfolio_->summary);
+  } else {
+    out.Bytes(kPortfolio, NoServiceAreasSummary());  // a message field: present even if empty
+  }
 
   const std::pair<NodeKind, int> lists[] = {{NodeKind::kPattern, kPatterns},
                                             {NodeKind::kCause, kCauses},
@@ -230,10 +256,13 @@ absl::StatusOr<Consultation> Engine::Consult(const proto::Assessment& assessment
   const RuleBase& rules = *rule_base_;
   std::vector<ResolvedObservation> observations;
   RETURN_IF_ERROR(ValidateAssessment(assessment, rules.schema(), &observations));
-  Consultation consultation(*pool_, AnalysePortfolio(assessment), assessment.organisation(),
-                            assessment.date());
+  Consultation consultation(*pool_,
+                            assessment.service_areas().empty()
+                                ? std::nullopt
+                                : std::optional<PortfolioAnalysis>(AnalysePortfolio(assessment)),
+                            assessment.organisation(), assessment.date());
   Evaluation& evaluation = *consultation.evaluation_;
-  LoadFacts(rules, observations, consultation.portfolio_, evaluation);
+  LoadFacts(rules, observations, consultation.portfolio(), evaluation);
   EvaluateChanged(rules, evaluation);
   consultation.Conclude();
   return consultation;

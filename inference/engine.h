@@ -18,6 +18,7 @@
 
 #include "absl/strings/string_view.h"
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,15 +93,18 @@ class Consultation {
 
  private:
   friend class Engine;
-  Consultation(EvaluationPool& pool, PortfolioAnalysis portfolio, std::string organisation,
-               std::string date);
+  // `portfolio`: nullopt for an assessment without service areas.
+  Consultation(EvaluationPool& pool, std::optional<PortfolioAnalysis> portfolio,
+               std::string organisation, std::string date);
+  const PortfolioAnalysis& portfolio() const;
   void Conclude();
 
   // The lease keeps the pool, and so the rule base, alive for as long as the consultation.
   const RuleBase* rule_base_;
   const EvaluationPool* pool_;
   EvaluationPool::Lease evaluation_;
-  PortfolioAnalysis portfolio_;
+  // Absent for an assessment without service areas, whose analysis is always the same.
+  std::optional<PortfolioAnalysis> portfolio_;
   std::string organisation_, date_;
   std::vector<int> concluded_;
 };

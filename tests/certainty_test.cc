@@ -147,3 +147,37 @@ TEST(CertaintyAccumulator, OrderIndependentBitForBitOnDecimalMixedList) {
 
 }  // namespace
 }  // namespace align::inference
+
+namespace align::inference {
+namespace {
+
+// Past the eight contributions kept inline, and whatever the order they come in, the result
+// is the same to the last bit; Result may be asked again, and more added after.
+TEST(CertaintyAccumulator, ManyContributionsInAnyOrder) {
+  const std::vector<double> values = {0.3, -0.2, 0.7, 0.1, -0.9, 0.45, 0.05, -0.33,
+                                      0.6, 0.25, -0.1, 0.8};
+  std::vector<double> reversed(values.rbegin(), values.rend());
+  CertaintyAccumulator forward, backward;
+  for (double v : values) forward.Add(v);
+  for (double v : reversed) backward.Add(v);
+  const double result = forward.Result();
+  EXPECT_EQ(result, backward.Result());
+  EXPECT_EQ(result, forward.Result());
+
+  std::vector<double> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  double positive = 0, negative = 0;
+  for (double v : sorted) {
+    if (v > 0) positive = CombineCertainty(positive, v);
+    else negative = CombineCertainty(negative, v);
+  }
+  EXPECT_EQ(result, CombineCertainty(positive, negative));
+
+  forward.Add(0.5);
+  backward.Add(0.5);
+  EXPECT_EQ(forward.Result(), backward.Result());
+  EXPECT_NE(forward.Result(), result);
+}
+
+}  // namespace
+}  // namespace align::inference

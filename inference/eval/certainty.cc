@@ -25,7 +25,12 @@ double CertaintyAccumulator::Result() {
   if (contributions_.empty()) return 0;
   if (contributions_.size() == 1) return contributions_[0];
   // Floating-point combination is not associative; a fixed order makes it exact-repeatable.
-  std::sort(contributions_.begin(), contributions_.end());
+  // Two, the next most common case, need one comparison rather than a sort.
+  if (contributions_.size() == 2) {
+    if (contributions_[1] < contributions_[0]) std::swap(contributions_[0], contributions_[1]);
+  } else {
+    std::sort(contributions_.begin(), contributions_.end());
+  }
   double positive = 0;
   double negative = 0;
   for (double c : contributions_) {

@@ -16,7 +16,7 @@ EvaluationPool::EvaluationPool(std::shared_ptr<const RuleBase> rule_base)
 
 EvaluationPool::Lease EvaluationPool::Acquire() {
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     if (!free_.empty()) {
       std::unique_ptr<Evaluation> evaluation = std::move(free_.back());
       free_.pop_back();
@@ -28,7 +28,7 @@ EvaluationPool::Lease EvaluationPool::Acquire() {
 
 void EvaluationPool::Release(std::unique_ptr<Evaluation> evaluation) {
   ResetTo(*rule_base_, baseline_, *evaluation);
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (free_.size() < kMaxIdle) free_.push_back(std::move(evaluation));
 }
 

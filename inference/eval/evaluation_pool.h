@@ -14,10 +14,9 @@
 #define ALIGN_INFERENCE_EVAL_EVALUATION_POOL_H_
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "inference/eval/evaluator.h"
 #include "inference/rulebase/rule_base.h"
 
@@ -71,8 +70,11 @@ class EvaluationPool : public std::enable_shared_from_this<EvaluationPool> {
   const std::shared_ptr<const RuleBase> rule_base_;
   Evaluation baseline_;
   std::vector<int> baseline_concluded_;
-  absl::Mutex mutex_;
-  std::vector<std::unique_ptr<Evaluation>> free_ ABSL_GUARDED_BY(mutex_);
+  // Taken twice per diagnosis. A plain std::mutex: Debian's Abseil is built with its
+  // debugging on, and its Mutex records every acquisition in a process-wide deadlock graph
+  // unless the program turns that off.
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Evaluation>> free_;  // guarded by mutex_
 };
 
 }  // namespace align::inference

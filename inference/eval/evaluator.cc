@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <utility>
 
 #include "inference/eval/certainty.h"
 
@@ -150,12 +151,44 @@ void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) 
 }
 
 // A conclusion's certainty and range from the states of the rules that conclude it.
+// What one rule could still contribute, as the ends of an interval (see Combine).
+std::pair<double, double> PossibleContribution(double cf, const Interval& possible) {
+  double a = 0, b = 0;
+  if (possible.lo > kFiringThreshold) {
+    a = cf * possible.lo;
+    b = cf * possible.hi;
+  } else if (possible.hi > kFiringThreshold) {
+    b = cf * possible.hi;
+  }
+  return {std::min(a, b), std::max(a, b)};
+}
+
+// A conclusion with one rule: what the accumulators give for one contribution (itself, or 0
+// for none and for a zero of either sign), without them.
+void CombineOne(const RuleBase& rule_base, int node, int rule, Evaluation& evaluation) {
+  const RuleState& state = evaluation.rules[rule];
+  auto nonzero_or_zero = [](double x) { return x != 0 ? x : 0.0; };
+  const double certainty =
+      state.status == RuleStatus::kFired ? nonzero_or_zero(state.contribution) : 0.0;
+  evaluation.certainty[node] = certainty;
+  const bool decided = state.possible.lo == state.possible.hi &&
+                       state.premise.lo == state.possible.lo &&
+                       state.premise.hi == state.possible.hi;
+  if (decided) {
+    evaluation.range[node] = {certainty, certainty};
+    return;
+  }
+  const auto [low, high] = PossibleContribution(rule_base.Core(rule).cf, state.possible);
+  evaluation.range[node] = {nonzero_or_zero(low), nonzero_or_zero(high)};
+}
+
 void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
+  const absl::Span<const int> rules = rule_base.RulesOf(node);
+  if (rules.size() == 1) return CombineOne(rule_base, node, rules[0], evaluation);
   CertaintyAccumulator now;
   // While every premise is decided (a point, nothing unknown behind it), what the rules could
   // still contribute is what they contribute now, and the range is the certainty itself.
   bool decided = true;
-  const absl::Span<const int> rules = rule_base.RulesOf(node);
   for (int index : rules) {
     const RuleState& state = evaluation.rules[index];
     if (state.status == RuleStatus::kFired) now.Add(state.contribution);
@@ -170,19 +203,12 @@ void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   }
   CertaintyAccumulator lowest, highest;
   for (int index : rules) {
-    const double cf = rule_base.Core(index).cf;
-    const Interval& possible = evaluation.rules[index].possible;
     // What this rule could still contribute; the combination is monotone in each argument,
     // so combining the ends gives the ends of the conclusion's range.
-    double a = 0, b = 0;
-    if (possible.lo > kFiringThreshold) {
-      a = cf * possible.lo;
-      b = cf * possible.hi;
-    } else if (possible.hi > kFiringThreshold) {
-      b = cf * possible.hi;
-    }
-    lowest.Add(std::min(a, b));
-    highest.Add(std::max(a, b));
+    const auto [low, high] =
+        PossibleContribution(rule_base.Core(index).cf, evaluation.rules[index].possible);
+    lowest.Add(low);
+    highest.Add(high);
   }
   evaluation.range[node] = {lowest.Result(), highest.Result()};
 }
