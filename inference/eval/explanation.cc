@@ -131,7 +131,9 @@ void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int no
       out->append(info.choices[fact.choice]);
       break;
   }
-  if (fact.confidence < 1) absl::StrAppend(out, " (confidence ", FormatNumber(fact.confidence), ")");
+  if (fact.confidence < 1) {
+    absl::StrAppend(out, " (confidence ", FormatNumber(fact.confidence), ")");
+  }
 }
 
 std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, int node) {
@@ -275,7 +277,8 @@ void ExplanationWriter::Write(int node, bool all_rules, WireWriter& out) {
         text_.append("computed from the service areas: ");
         AppendValue(rule_base_, evaluation_, node, &text_);
       } else {
-        text_.append("unknown, since the assessment lists no service areas it can be computed from");
+        text_.append(
+            "unknown, since the assessment lists no service areas it can be computed from");
       }
     } else if (known) {
       text_.append("the assessment gives ");

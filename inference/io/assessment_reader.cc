@@ -202,6 +202,30 @@ std::string CheckAgainstSchema(const Value& value, const IndicatorSchema& schema
 
 bool IsBlank(std::string_view text) { return absl::StripAsciiWhitespace(Sv(text)).empty(); }
 
+// Whether an observation's value is of the declared type and within bounds: the usual case,
+// accepted without building a Value. Anything else takes the path that words the problem.
+bool FitsSchema(const proto::Observation& observation, const IndicatorSchema& schema) {
+  switch (observation.value_case()) {
+    case proto::Observation::kNumber: {
+      const double number = observation.number();
+      return schema.type == IndicatorSchema::Type::kNumber && std::isfinite(number) &&
+             (!schema.min || number >= *schema.min) && (!schema.max || number <= *schema.max);
+    }
+    case proto::Observation::kFlag:
+      return schema.type == IndicatorSchema::Type::kBool;
+    case proto::Observation::kChoice: {
+      if (schema.type != IndicatorSchema::Type::kChoice) return false;
+      const std::string& choice = observation.choice();
+      if (schema.choices.empty()) return !IsBlank(choice) && ValidUtf8(choice);
+      return std::find(schema.choices.begin(), schema.choices.end(), choice) !=
+             schema.choices.end();
+    }
+    case proto::Observation::VALUE_NOT_SET:
+      break;
+  }
+  return false;
+}
+
 // YYYY-MM-DD naming a real calendar day.
 bool IsIsoDate(std::string_view text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
@@ -901,32 +925,34 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
       add(path(), CheckDeclared(*id, schema));
     } else {
       resolved->push_back({declared->second.node, &observation});
-      std::optional<Value> value;
-      switch (observation.value_case()) {
-        case proto::Observation::kNumber:
-          if (!std::isfinite(observation.number())) {
-            add(path(), Expected("a finite number", FormatNumber(observation.number())));
-          } else {
-            value = observation.number();
-          }
-          break;
-        case proto::Observation::kFlag:
-          value = observation.flag();
-          break;
-        case proto::Observation::kChoice:
-          if (IsBlank(observation.choice()) || !ValidUtf8(observation.choice())) {
-            add(path(), Expected(kChoiceExpected, Quote(observation.choice())));
-          } else {
-            value = observation.choice();
-          }
-          break;
-        case proto::Observation::VALUE_NOT_SET:
-          add(path(), Expected("a number, flag or choice", "no value"));
-          break;
-      }
-      if (value) {
-        if (std::string problem = CheckAgainstSchema(*value, declared->second); !problem.empty()) {
-          add(path(), std::move(problem));
+      // The usual case, a value of the declared type within bounds, is settled here.
+      if (!FitsSchema(observation, declared->second)) {
+        std::optional<Value> value;
+        switch (observation.value_case()) {
+          case proto::Observation::kNumber:
+            if (!std::isfinite(observation.number())) {
+              add(path(), Expected("a finite number", FormatNumber(observation.number())));
+            } else {
+              value = observation.number();
+            }
+            break;
+          case proto::Observation::kFlag:
+            value = observation.flag();
+            break;
+          case proto::Observation::kChoice:
+            if (IsBlank(observation.choice()) || !ValidUtf8(observation.choice())) {
+              add(path(), Expected(kChoiceExpected, Quote(observation.choice())));
+            } else {
+              value = observation.choice();
+            }
+            break;
+          case proto::Observation::VALUE_NOT_SET:
+            add(path(), Expected("a number, flag or choice", "no value"));
+            break;
+        }
+        if (value) {
+          std::string problem = CheckAgainstSchema(*value, declared->second);
+          if (!problem.empty()) add(path(), std::move(problem));
         }
       }
     }
