@@ -121,20 +121,19 @@ class RuleBase {
   const std::vector<Rule>& rules() const { return rules_; }
   // The rules that conclude `node` (a conclusion), by rule index, sorted by rule id.
   absl::Span<const int> RulesOf(int node) const {
-    return absl::MakeConstSpan(rules_of_).subspan(rules_of_start_[node],
-                                                  rules_of_start_[node + 1] - rules_of_start_[node]);
+    return Row(rules_of_, rules_of_start_[node], rules_of_start_[node + 1]);
   }
   const RuleCore& Core(int rule) const { return cores_[rule]; }
   absl::Span<const Op> Plan(const RuleCore& core) const {
-    return absl::MakeConstSpan(ops_).subspan(core.first_op, core.op_count);
+    return Row(ops_, core.first_op, core.first_op + core.op_count);
   }
   // Rule::reads of the rule with this core.
   absl::Span<const int> ReadsOf(const RuleCore& core) const {
-    return absl::MakeConstSpan(reads_).subspan(core.reads_begin, core.reads_end - core.reads_begin);
+    return Row(reads_, core.reads_begin, core.reads_end);
   }
   std::optional<int> FindRule(absl::string_view id) const;
   absl::Span<const Op> Plan(const Rule& rule) const {
-    return absl::MakeConstSpan(ops_).subspan(rule.first_op, rule.op_count);
+    return Row(ops_, rule.first_op, rule.first_op + rule.op_count);
   }
 
   // Conclusion nodes, each after everything it reads.
@@ -162,13 +161,11 @@ class RuleBase {
   // For each node: the conclusions with a rule that reads it, sorted. What to re-evaluate when
   // its value changes, so that a diagnosis touches only the part of the graph its facts reach.
   absl::Span<const int> ReaderConclusions(int node) const {
-    return absl::MakeConstSpan(readers_).subspan(readers_start_[node],
-                                                 readers_start_[node + 1] - readers_start_[node]);
+    return Row(readers_, readers_start_[node], readers_start_[node + 1]);
   }
   // For each node: the rules that read it, by rule index.
   absl::Span<const int> ReaderRules(int node) const {
-    return absl::MakeConstSpan(reader_rules_).subspan(
-        reader_rules_start_[node], reader_rules_start_[node + 1] - reader_rules_start_[node]);
+    return Row(reader_rules_, reader_rules_start_[node], reader_rules_start_[node + 1]);
   }
   // The observable indicators whose answer can reach a cause: the candidates for questions.
   const std::vector<int>& AskableIndicators() const { return askable_indicators_; }
@@ -176,6 +173,13 @@ class RuleBase {
   int CountOf(NodeKind kind) const;
 
  private:
+  // Entries [begin, end) of a packed table. The bounds come from the compiler's own offsets,
+  // so the evaluation loop skips Span::subspan's range check.
+  template <typename T>
+  static absl::Span<const T> Row(const std::vector<T>& table, size_t begin, size_t end) {
+    return absl::Span<const T>(table.data() + begin, end - begin);
+  }
+
   friend class RuleBaseCompiler;
   explicit RuleBase(int node_count) : graph_(node_count) {}
   // Packs rules, reads, rules per node and readers per node into flat arrays (RuleCore and the
