@@ -103,12 +103,9 @@ void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stac
 Interval RunPlan(const RuleBase& rule_base, const RuleCore& rule, bool possible,
                  Evaluation& evaluation) {
   absl::Span<const Op> plan = rule_base.Plan(rule);
-  // Most conditions are one comparison, or an and/or of comparisons: no stack needed.
-  const Op& last = plan.back();
-  if (plan.size() == 1) return EvaluateLeaf(last, evaluation, possible);
-  if ((last.code == OpCode::kAnd || last.code == OpCode::kOr) &&
-      static_cast<size_t>(last.arity) + 1 == plan.size()) {
-    const bool is_and = last.code == OpCode::kAnd;
+  if (rule.shape == PlanShape::kLeaf) return EvaluateLeaf(plan[0], evaluation, possible);
+  if (rule.shape != PlanShape::kGeneral) {
+    const bool is_and = rule.shape == PlanShape::kAndOfLeaves;
     Interval result = EvaluateLeaf(plan[0], evaluation, possible);
     for (size_t i = 1; i + 1 < plan.size(); ++i) {
       const Interval operand = EvaluateLeaf(plan[i], evaluation, possible);

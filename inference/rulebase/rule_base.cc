@@ -52,6 +52,14 @@ void RuleBase::IndexForEvaluation() {
     core.reads_end = static_cast<uint32_t>(reads_.size());
     core.conclusion = rule.conclusion;
     core.cf = rule.cf;
+    const absl::Span<const Op> plan = Plan(rule);
+    const Op& last = plan.back();
+    if (plan.size() == 1) {
+      core.shape = PlanShape::kLeaf;
+    } else if ((last.code == OpCode::kAnd || last.code == OpCode::kOr) &&
+               static_cast<size_t>(last.arity) + 1 == plan.size()) {
+      core.shape = last.code == OpCode::kAnd ? PlanShape::kAndOfLeaves : PlanShape::kOrOfLeaves;
+    }
     cores_.push_back(core);
   }
   // Compressed rows: node n's entries are [start[n], start[n + 1]).

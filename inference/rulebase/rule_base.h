@@ -99,10 +99,15 @@ struct Rule {
 
 // What evaluating a rule needs, packed: the evaluation loop reads one of these per rule rather
 // than the whole Rule with its texts, which matters once a rule base outgrows the caches.
+// How a plan is run: most conditions are one comparison, or an and/or of comparisons, which
+// need no value stack.
+enum class PlanShape : uint8_t { kLeaf, kAndOfLeaves, kOrOfLeaves, kGeneral };
+
 struct RuleCore {
   uint32_t first_op = 0, op_count = 0;  // the plan, in RuleBase::ops()
   uint32_t reads_begin = 0, reads_end = 0;  // Rule::reads, in one flat array
   int32_t conclusion = -1;
+  PlanShape shape = PlanShape::kGeneral;
   double cf = 1.0;
 };
 
