@@ -1,7 +1,5 @@
 #include "service/advisor_service.h"
 
-#include <algorithm>
-#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -43,28 +41,16 @@ bool ParseFromByteBuffer(grpc::ByteBuffer& bytes, google::protobuf::MessageLite*
          reader.status().ok();
 }
 
-// A ByteBuffer over `bytes` without copying them; gRPC frees the string once it has sent it.
-grpc::ByteBuffer ToByteBuffer(std::unique_ptr<std::string> bytes) {
-  std::string* owned = bytes.release();
-  grpc::Slice slice(
-      owned->data(), owned->size(), [](void* string) { delete static_cast<std::string*>(string); },
-      owned);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-// How much room to give an answer before the engine writes it: a little over the recent
-// answers, so that neither the engine's bytes nor the decision id after them move the string.
-// Races between workers only make the guess a little worse. One huge answer (a large rule
-// base with default options) must not make every later one reserve as much.
-constexpr size_t kMaxAnswerRoom = size_t{1} << 20;
-std::atomic<size_t> answer_room{4096};
-
-size_t AnswerRoom() { return answer_room.load(std::memory_order_relaxed); }
-void NoteAnswerSize(size_t size) {
-  const size_t room = AnswerRoom();
-  // Follow a larger answer at once, a smaller one slowly.
-  const size_t wanted = std::min(std::max(size + size / 8 + 64, room - room / 16), kMaxAnswerRoom);
-  if (wanted != room) answer_room.store(wanted, std::memory_order_relaxed);
+// One message from two runs of bytes: `body` without a copy (gRPC frees the string once it has
+// sent it), then the few bytes of `tail`, copied. Appending the tail to the body instead would
+// move the whole answer.
+grpc::ByteBuffer ToByteBuffer(std::unique_ptr<std::string> body, const std::string& tail) {
+  std::string* owned = body.release();
+  grpc::Slice slices[] = {
+      grpc::Slice(owned->data(), owned->size(),
+                  [](void* string) { delete static_cast<std::string*>(string); }, owned),
+      grpc::Slice(tail)};
+  return grpc::ByteBuffer(slices, 2);
 }
 
 std::optional<std::string> AuthorizationOf(const grpc::CallbackServerContext& context) {
@@ -117,13 +103,12 @@ absl::Status AdvisorService::DiagnoseBytes(const ServingRuleBase& rules,
                    rules.engine.Consult(request->assessment()));
 
   auto bytes = std::make_unique<std::string>();
-  bytes->reserve(AnswerRoom());
   consultation.WriteDiagnosisWire(options, why_not_nodes, bytes.get());
-  // The engine never writes decision_id; appended last, it is part of the same message.
+  // The engine never writes decision_id; sent last, it is part of the same message.
   notes.decision_id = NewDecisionId();
-  inference::WireWriter(bytes.get()).String(proto::Diagnosis::kDecisionIdFieldNumber,
-                                            notes.decision_id);
-  NoteAnswerSize(bytes->size());
+  std::string decision_id_field;
+  inference::WireWriter(&decision_id_field)
+      .String(proto::Diagnosis::kDecisionIdFieldNumber, notes.decision_id);
 
   if (options_.decision_log != nullptr) {
     notes.on_commit = [this, line = DecisionRecord(consultation, options, notes.decision_id,
@@ -135,7 +120,7 @@ absl::Status AdvisorService::DiagnoseBytes(const ServingRuleBase& rules,
       }
     };
   }
-  grpc::ByteBuffer answer = ToByteBuffer(std::move(bytes));
+  grpc::ByteBuffer answer = ToByteBuffer(std::move(bytes), decision_id_field);
   response.Swap(&answer);
   return absl::OkStatus();
 }

@@ -136,12 +136,6 @@ void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int no
   }
 }
 
-std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, int node) {
-  std::string value;
-  AppendValue(rule_base, evaluation, node, &value);
-  return value;
-}
-
 std::vector<int> MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation,
                                    int rule_index) {
   // Node indices follow id order, so sorting indices sorts ids.

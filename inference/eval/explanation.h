@@ -14,9 +14,8 @@
 
 namespace align::inference {
 
-// A node's value as people read it: "55%", "true", "worsening", "unknown", "certainty 0.35".
-std::string ShowValue(const RuleBase& rule_base, const Evaluation& evaluation, int node);
-// The same, appended to `out`.
+// A node's value as people read it, appended to `out`: "55%", "true", "worsening", "unknown",
+// "certainty 0.35".
 void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int node,
                  std::string* out);
 
