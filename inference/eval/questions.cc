@@ -10,35 +10,6 @@
 namespace align::inference {
 namespace {
 
-// Values worth trying for a number indicator, from the thresholds the rules compare it with
-// (precomputed with the rule base), clamped to the declared range.
-std::vector<double> NumberCandidates(const RuleBase& rule_base, int node) {
-  const NodeInfo& info = rule_base.node(node);
-  const std::vector<double>& thresholds = rule_base.Thresholds(node);
-  // Comparisons change only at a threshold: try each threshold, one value inside every gap
-  // between them, and one beyond each end (ramps also vary between their ends: midpoints).
-  std::vector<double> candidates;
-  for (size_t i = 0; i < thresholds.size(); ++i) {
-    candidates.push_back(thresholds[i]);
-    if (i + 1 < thresholds.size()) candidates.push_back((thresholds[i] + thresholds[i + 1]) / 2);
-  }
-  if (!thresholds.empty()) {
-    double step = std::max(std::fabs(thresholds.front()) * 1e-3, 1e-3);
-    candidates.push_back(thresholds.front() - step);
-    step = std::max(std::fabs(thresholds.back()) * 1e-3, 1e-3);
-    candidates.push_back(thresholds.back() + step);
-  }
-  for (double& v : candidates) {
-    if (info.min) v = std::max(v, *info.min);
-    if (info.max) v = std::min(v, *info.max);
-  }
-  std::sort(candidates.begin(), candidates.end());
-  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  // Rules that only ask whether it is known still need one value to try.
-  if (candidates.empty()) candidates.push_back(info.min.value_or(0));
-  return candidates;
-}
-
 std::vector<Fact> Candidates(const RuleBase& rule_base, int node) {
   const NodeInfo& info = rule_base.node(node);
   std::vector<Fact> facts;
@@ -46,7 +17,7 @@ std::vector<Fact> Candidates(const RuleBase& rule_base, int node) {
   fact.known = true;
   switch (info.type) {
     case ValueType::kNumber:
-      for (double v : NumberCandidates(rule_base, node)) {
+      for (double v : rule_base.TrialNumbers(node)) {
         fact.number = v;
         facts.push_back(fact);
       }

@@ -3,6 +3,7 @@
 #include "inference/rulebase/wording.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -681,6 +682,31 @@ class RuleBaseCompiler {
 
   // Precomputes, per indicator, the part of the graph between it and the causes, and per
   // conclusion the indicators behind it (see RuleBase::ToCauses, IndicatorsBehind).
+  // RuleBase::TrialNumbers of one number indicator.
+  static std::vector<double> TrialNumbers(const NodeInfo& info,
+                                          const std::vector<double>& thresholds) {
+    std::vector<double> candidates;
+    for (size_t i = 0; i < thresholds.size(); ++i) {
+      candidates.push_back(thresholds[i]);
+      if (i + 1 < thresholds.size()) candidates.push_back((thresholds[i] + thresholds[i + 1]) / 2);
+    }
+    if (!thresholds.empty()) {
+      double step = std::max(std::fabs(thresholds.front()) * 1e-3, 1e-3);
+      candidates.push_back(thresholds.front() - step);
+      step = std::max(std::fabs(thresholds.back()) * 1e-3, 1e-3);
+      candidates.push_back(thresholds.back() + step);
+    }
+    for (double& v : candidates) {
+      if (info.min) v = std::max(v, *info.min);
+      if (info.max) v = std::min(v, *info.max);
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    // Rules that only ask whether it is known still need one value to try.
+    if (candidates.empty()) candidates.push_back(info.min.value_or(0));
+    return candidates;
+  }
+
   static void PlanQuestions(RuleBase& base) {
     const size_t n = base.nodes_.size();
     base.to_causes_.assign(n, {});
@@ -706,6 +732,13 @@ class RuleBaseCompiler {
     for (std::vector<double>& values : base.thresholds_) {
       std::sort(values.begin(), values.end());
       values.erase(std::unique(values.begin(), values.end()), values.end());
+    }
+    base.trial_numbers_.assign(n, {});
+    for (size_t v = 0; v < n; ++v) {
+      const NodeInfo& info = base.nodes_[v];
+      if (info.kind == NodeKind::kIndicator && info.type == ValueType::kNumber) {
+        base.trial_numbers_[v] = TrialNumbers(info, base.thresholds_[v]);
+      }
     }
     // Which nodes can reach a cause (causes included).
     std::vector<char> leads_to_cause(n, 0);

@@ -159,6 +159,13 @@ class RuleBase {
   // For each number indicator: every value the rules compare it with (thresholds, between and
   // ramp ends), sorted and distinct. Empty for other nodes.
   const std::vector<double>& Thresholds(int indicator) const { return thresholds_[indicator]; }
+  // For each number indicator: the values an open question tries, sorted and distinct. The
+  // comparisons change only at a threshold, so: each threshold, one value inside every gap
+  // between them (ramps also vary between their ends: midpoints) and one beyond each end, held
+  // to the declared range; one value when no rule compares it. Empty for other nodes.
+  const std::vector<double>& TrialNumbers(int indicator) const {
+    return trial_numbers_[indicator];
+  }
   // For each conclusion: the indicators it depends on, sorted. Empty for indicators.
   const std::vector<int>& IndicatorsBehind(int conclusion) const {
     return indicators_behind_[conclusion];
@@ -210,6 +217,7 @@ class RuleBase {
   std::vector<int> readers_, readers_start_;    // reader conclusions per node, likewise
   std::vector<int> reader_rules_, reader_rules_start_;  // rules reading each node, likewise
   std::vector<std::vector<double>> thresholds_;
+  std::vector<std::vector<double>> trial_numbers_;
 };
 
 }  // namespace align::inference
