@@ -4,6 +4,8 @@
 #include <functional>
 #include <utility>
 
+#include "absl/base/attributes.h"
+#include "absl/container/fixed_array.h"
 #include "inference/eval/certainty.h"
 
 namespace align::inference {
@@ -11,12 +13,12 @@ namespace {
 
 constexpr Interval kUnknownTruth{-1, 1};
 
-Interval Truth(bool holds, double confidence) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval Truth(bool holds, double confidence) {
   double value = holds ? confidence : -confidence;
   return {value, value};
 }
 
-bool Compare(double x, ast::CompareOp op, double y) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Compare(double x, ast::CompareOp op, double y) {
   switch (op) {
     case ast::CompareOp::kLess: return x < y;
     case ast::CompareOp::kLessEqual: return x <= y;
@@ -41,7 +43,9 @@ Interval CompareRange(const Interval& range, ast::CompareOp op, double threshold
   }
 }
 
-Interval EvaluateLeaf(const Op& op, const Evaluation& evaluation, bool possible) {
+// The leaves, comparisons and plan runner are forced inline: they are the innermost loop of
+// every diagnosis, and inlined into EvaluateRule the `possible` flag folds away.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval EvaluateLeaf(const Op& op, const Evaluation& evaluation, bool possible) {
   if (op.code == OpCode::kCertainty) {
     if (possible) return evaluation.range[op.node];
     double cf = evaluation.certainty[op.node];
@@ -100,7 +104,7 @@ void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stac
   }
 }
 
-Interval RunPlan(const RuleBase& rule_base, const RuleCore& rule, bool possible,
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval RunPlan(const RuleBase& rule_base, const RuleCore& rule, bool possible,
                  Evaluation& evaluation) {
   absl::Span<const Op> plan = rule_base.Plan(rule);
   if (rule.shape == PlanShape::kLeaf) return EvaluateLeaf(plan[0], evaluation, possible);
@@ -149,7 +153,7 @@ void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) 
 
 // A conclusion's certainty and range from the states of the rules that conclude it.
 // What one rule could still contribute, as the ends of an interval (see Combine).
-std::pair<double, double> PossibleContribution(double cf, const Interval& possible) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::pair<double, double> PossibleContribution(double cf, const Interval& possible) {
   double a = 0, b = 0;
   if (possible.lo > kFiringThreshold) {
     a = cf * possible.lo;
@@ -182,32 +186,42 @@ void CombineOne(const RuleBase& rule_base, int node, int rule, Evaluation& evalu
 void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   const absl::Span<const int> rules = rule_base.RulesOf(node);
   if (rules.size() == 1) return CombineOne(rule_base, node, rules[0], evaluation);
-  CertaintyAccumulator now;
+  // The nonzero contributions, now and at each end of what is still possible, side by side in
+  // one buffer on the stack: most conclusions have a handful of rules.
+  const size_t n = rules.size();
+  absl::FixedArray<double, 3 * 8> buffer(3 * n);
+  double* const now = buffer.data();
+  double* const lowest = now + n;
+  double* const highest = lowest + n;
+  size_t now_count = 0;
   // While every premise is decided (a point, nothing unknown behind it), what the rules could
   // still contribute is what they contribute now, and the range is the certainty itself.
   bool decided = true;
   for (int index : rules) {
     const RuleState& state = evaluation.rules[index];
-    if (state.status == RuleStatus::kFired) now.Add(state.contribution);
+    if (state.status == RuleStatus::kFired && state.contribution != 0) {
+      now[now_count++] = state.contribution;
+    }
     decided = decided && state.possible.lo == state.possible.hi &&
               state.premise.lo == state.possible.lo && state.premise.hi == state.possible.hi;
   }
-  const double certainty = now.Result();
+  const double certainty = CombineContributions({now, now_count});
   evaluation.certainty[node] = certainty;
   if (decided) {
     evaluation.range[node] = {certainty, certainty};
     return;
   }
-  CertaintyAccumulator lowest, highest;
+  size_t lowest_count = 0, highest_count = 0;
   for (int index : rules) {
     // What this rule could still contribute; the combination is monotone in each argument,
     // so combining the ends gives the ends of the conclusion's range.
     const auto [low, high] =
         PossibleContribution(rule_base.Core(index).cf, evaluation.rules[index].possible);
-    lowest.Add(low);
-    highest.Add(high);
+    if (low != 0) lowest[lowest_count++] = low;
+    if (high != 0) highest[highest_count++] = high;
   }
-  evaluation.range[node] = {lowest.Result(), highest.Result()};
+  evaluation.range[node] = {CombineContributions({lowest, lowest_count}),
+                            CombineContributions({highest, highest_count})};
 }
 
 void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
@@ -290,49 +304,73 @@ void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation) {
 
 namespace {
 
-void Enqueue(const RuleBase& rule_base, int node, Evaluation& evaluation) {
-  if (evaluation.mark[node] != 0) return;
-  evaluation.mark[node] = 1;
-  evaluation.queue.push_back(rule_base.evaluation_rank()[node]);
-  std::push_heap(evaluation.queue.begin(), evaluation.queue.end(), std::greater<int>());
-}
-
-}  // namespace
-
-namespace {
-
-// A rule whose inputs changed: re-run it, and re-combine its conclusion.
-void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) {
+// A rule whose inputs changed: mark it to re-run, and add its conclusion's evaluation rank to
+// `ranks` unless the conclusion is already queued.
+void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation,
+                   std::vector<int>& ranks) {
   for (int rule : rule_base.ReaderRules(node)) {
     if (evaluation.rule_mark[rule] != 0) continue;
     evaluation.rule_mark[rule] = 1;
     evaluation.marked_rules.push_back(rule);
-    Enqueue(rule_base, rule_base.Core(rule).conclusion, evaluation);
+    const int conclusion = rule_base.Core(rule).conclusion;
+    if (evaluation.mark[conclusion] != 0) continue;
+    evaluation.mark[conclusion] = 1;
+    ranks.push_back(rule_base.evaluation_rank()[conclusion]);
   }
+}
+
+bool SameState(const RuleState& a, const RuleState& b) {
+  return a.status == b.status && a.premise.lo == b.premise.lo && a.premise.hi == b.premise.hi &&
+         a.possible.lo == b.possible.lo && a.possible.hi == b.possible.hi &&
+         a.contribution == b.contribution;
 }
 
 }  // namespace
 
 void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
-  for (int fact : evaluation.written_facts) MarkReadersOf(rule_base, fact, evaluation);
-  // Lowest rank first: everything a conclusion reads is final before it is evaluated. Rules
-  // nothing changed for keep their baseline state.
-  while (!evaluation.queue.empty()) {
-    std::pop_heap(evaluation.queue.begin(), evaluation.queue.end(), std::greater<int>());
-    const int node = rule_base.evaluation_order()[evaluation.queue.back()];
-    evaluation.queue.pop_back();
+  std::vector<int>& queue = evaluation.queue;
+  std::vector<int>& later = evaluation.later;
+  for (int fact : evaluation.written_facts) MarkReadersOf(rule_base, fact, evaluation, queue);
+  // Lowest rank first: everything a conclusion reads is final before it is evaluated. What the
+  // facts reach is known up front and sorted once; a conclusion reached only through another
+  // that changed ranks after it, and waits in the heap. Rules nothing changed for keep their
+  // baseline state.
+  std::sort(queue.begin(), queue.end());
+  size_t next = 0;
+  while (next < queue.size() || !later.empty()) {
+    int rank;
+    if (!later.empty() && (next == queue.size() || later.front() < queue[next])) {
+      std::pop_heap(later.begin(), later.end(), std::greater<int>());
+      rank = later.back();
+      later.pop_back();
+    } else {
+      rank = queue[next++];
+    }
+    const int node = rule_base.evaluation_order()[rank];
+    evaluation.evaluated.push_back(node);
+    bool rule_changed = false;
+    for (int index : rule_base.RulesOf(node)) {
+      if (evaluation.rule_mark[index] == 0) continue;
+      const RuleState before = evaluation.rules[index];
+      EvaluateRule(rule_base, index, evaluation);
+      rule_changed = rule_changed || !SameState(before, evaluation.rules[index]);
+    }
+    // The conclusion is a function of its rules' states alone: when none moved (a comparison
+    // that held, next to a condition still unknown), neither did it.
+    if (!rule_changed) continue;
     const double certainty = evaluation.certainty[node];
     const Interval range = evaluation.range[node];
-    for (int index : rule_base.RulesOf(node)) {
-      if (evaluation.rule_mark[index] != 0) EvaluateRule(rule_base, index, evaluation);
-    }
     Combine(rule_base, node, evaluation);
-    evaluation.evaluated.push_back(node);
     if (evaluation.certainty[node] != certainty || evaluation.range[node].lo != range.lo ||
         evaluation.range[node].hi != range.hi) {
-      MarkReadersOf(rule_base, node, evaluation);
+      const size_t queued = later.size();
+      MarkReadersOf(rule_base, node, evaluation, later);
+      for (size_t i = queued; i < later.size(); ++i) {
+        std::push_heap(later.begin(), later.begin() + i + 1, std::greater<int>());
+      }
     }
   }
+  queue.clear();
   for (int node : evaluation.evaluated) evaluation.mark[node] = 0;
   for (int rule : evaluation.marked_rules) evaluation.rule_mark[rule] = 0;
   evaluation.marked_rules.clear();
