@@ -30,13 +30,15 @@ double CombineContributions(absl::Span<double> contributions) {
   } else {
     std::sort(contributions.begin(), contributions.end());
   }
+  // Sorted, the negatives come first. Each side is CombineCertainty's same-sign case, spelled
+  // out: the signs are known here.
   double positive = 0;
   double negative = 0;
   for (double c : contributions) {
     if (c > 0) {
-      positive = CombineCertainty(positive, c);
+      positive = positive + c * (1 - positive);
     } else {
-      negative = CombineCertainty(negative, c);
+      negative = negative + c * (1 + negative);
     }
   }
   return CombineCertainty(positive, negative);

@@ -45,7 +45,14 @@ Interval CompareRange(const Interval& range, ast::CompareOp op, double threshold
 
 // The leaves, comparisons and plan runner are forced inline: they are the innermost loop of
 // every diagnosis, and inlined into EvaluateRule the `possible` flag folds away.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval EvaluateLeaf(const Op& op, const Evaluation& evaluation, bool possible) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval EvaluateLeaf(const Op& op,
+                                                          const Evaluation& evaluation,
+                                                          bool possible) {
+  if (op.code == OpCode::kCompare) {  // the most common leaf, tested first
+    const Fact& fact = evaluation.facts[op.node];
+    if (!fact.known) return kUnknownTruth;
+    return Truth(Compare(fact.number, op.compare, op.a), fact.confidence);
+  }
   if (op.code == OpCode::kCertainty) {
     if (possible) return evaluation.range[op.node];
     double cf = evaluation.certainty[op.node];
@@ -59,8 +66,6 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval EvaluateLeaf(const Op& op, const Ev
   if (op.code == OpCode::kKnown) return Truth(fact.known, 1);
   if (!fact.known) return op.code == OpCode::kRamp ? Interval{0, 1} : kUnknownTruth;
   switch (op.code) {
-    case OpCode::kCompare:
-      return Truth(Compare(fact.number, op.compare, op.a), fact.confidence);
     case OpCode::kBetween:
       return Truth(fact.number >= op.a && fact.number <= op.b, fact.confidence);
     case OpCode::kIsFlag:
@@ -104,8 +109,9 @@ void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stac
   }
 }
 
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval RunPlan(const RuleBase& rule_base, const RuleCore& rule, bool possible,
-                 Evaluation& evaluation) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval RunPlan(const RuleBase& rule_base,
+                                                    const RuleCore& rule, bool possible,
+                                                    Evaluation& evaluation) {
   absl::Span<const Op> plan = rule_base.Plan(rule);
   if (rule.shape == PlanShape::kLeaf) return EvaluateLeaf(plan[0], evaluation, possible);
   if (rule.shape != PlanShape::kGeneral) {
@@ -126,7 +132,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval RunPlan(const RuleBase& rule_base, 
 // Whether the rule reads a conclusion that is still waiting for an unknown.
 bool ReadsUndecided(const RuleBase& rule_base, const RuleCore& rule,
                     const Evaluation& evaluation) {
-  for (int read : rule_base.ReadsOf(rule)) {
+  for (int read : rule_base.ConclusionsReadBy(rule)) {
     const Interval& r = evaluation.range[read];
     if (r.lo != r.hi) return true;
   }
@@ -153,7 +159,8 @@ void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) 
 
 // A conclusion's certainty and range from the states of the rules that conclude it.
 // What one rule could still contribute, as the ends of an interval (see Combine).
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::pair<double, double> PossibleContribution(double cf, const Interval& possible) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::pair<double, double> PossibleContribution(
+    double cf, const Interval& possible) {
   double a = 0, b = 0;
   if (possible.lo > kFiringThreshold) {
     a = cf * possible.lo;
@@ -193,7 +200,7 @@ void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   double* const now = buffer.data();
   double* const lowest = now + n;
   double* const highest = lowest + n;
-  size_t now_count = 0;
+  size_t now_count = 0, lowest_count = 0, highest_count = 0;
   // While every premise is decided (a point, nothing unknown behind it), what the rules could
   // still contribute is what they contribute now, and the range is the certainty itself.
   bool decided = true;
@@ -204,24 +211,17 @@ void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
     }
     decided = decided && state.possible.lo == state.possible.hi &&
               state.premise.lo == state.possible.lo && state.premise.hi == state.possible.hi;
-  }
-  const double certainty = CombineContributions({now, now_count});
-  evaluation.certainty[node] = certainty;
-  if (decided) {
-    evaluation.range[node] = {certainty, certainty};
-    return;
-  }
-  size_t lowest_count = 0, highest_count = 0;
-  for (int index : rules) {
     // What this rule could still contribute; the combination is monotone in each argument,
     // so combining the ends gives the ends of the conclusion's range.
-    const auto [low, high] =
-        PossibleContribution(rule_base.Core(index).cf, evaluation.rules[index].possible);
+    const auto [low, high] = PossibleContribution(rule_base.Core(index).cf, state.possible);
     if (low != 0) lowest[lowest_count++] = low;
     if (high != 0) highest[highest_count++] = high;
   }
-  evaluation.range[node] = {CombineContributions({lowest, lowest_count}),
-                            CombineContributions({highest, highest_count})};
+  const double certainty = CombineContributions({now, now_count});
+  evaluation.certainty[node] = certainty;
+  evaluation.range[node] = decided ? Interval{certainty, certainty}
+                                   : Interval{CombineContributions({lowest, lowest_count}),
+                                              CombineContributions({highest, highest_count})};
 }
 
 void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
@@ -304,25 +304,43 @@ void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation) {
 
 namespace {
 
-// A rule whose inputs changed: mark it to re-run, and add its conclusion's evaluation rank to
-// `ranks` unless the conclusion is already queued.
-void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation,
-                   std::vector<int>& ranks) {
-  for (int rule : rule_base.ReaderRules(node)) {
-    if (evaluation.rule_mark[rule] != 0) continue;
-    evaluation.rule_mark[rule] = 1;
-    evaluation.marked_rules.push_back(rule);
-    const int conclusion = rule_base.Core(rule).conclusion;
-    if (evaluation.mark[conclusion] != 0) continue;
-    evaluation.mark[conclusion] = 1;
-    ranks.push_back(rule_base.evaluation_rank()[conclusion]);
-  }
-}
+// Per node, while EvaluateChanged runs.
+constexpr uint8_t kQueued = 1;     // its evaluation rank is queued
+constexpr uint8_t kRuleMoved = 2;  // a rule of it already re-ran to a different state
+// Per rule.
+constexpr uint8_t kMarked = 1;        // re-run (or already re-run): its inputs changed
+constexpr uint8_t kRunWhenFinal = 2;  // marked, and reads a conclusion: run it in rank order
 
 bool SameState(const RuleState& a, const RuleState& b) {
   return a.status == b.status && a.premise.lo == b.premise.lo && a.premise.hi == b.premise.hi &&
          a.possible.lo == b.possible.lo && a.possible.hi == b.possible.hi &&
          a.contribution == b.contribution;
+}
+
+// The rules reading `node` have changed inputs. One that reads facts alone re-runs at once
+// (every fact is loaded, so its inputs are final) and queues its conclusion only if its state
+// moved: a comparison that still holds next to a condition still unknown changes nothing
+// downstream. One that reads a conclusion waits for the queue. Queued ranks go to `ranks`.
+void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation,
+                   std::vector<int>& ranks) {
+  for (int rule : rule_base.ReaderRules(node)) {
+    if (evaluation.rule_mark[rule] != 0) continue;
+    evaluation.marked_rules.push_back(rule);
+    const RuleCore& core = rule_base.Core(rule);
+    uint8_t node_flags = kQueued;
+    if (core.conclusions_begin == core.conclusions_end) {
+      evaluation.rule_mark[rule] = kMarked;
+      const RuleState before = evaluation.rules[rule];
+      EvaluateRule(rule_base, rule, evaluation);
+      if (SameState(before, evaluation.rules[rule])) continue;
+      node_flags |= kRuleMoved;
+    } else {
+      evaluation.rule_mark[rule] = kMarked | kRunWhenFinal;
+    }
+    uint8_t& mark = evaluation.mark[core.conclusion];
+    if (mark == 0) ranks.push_back(rule_base.evaluation_rank()[core.conclusion]);
+    mark |= node_flags;
+  }
 }
 
 }  // namespace
@@ -348,16 +366,15 @@ void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
     }
     const int node = rule_base.evaluation_order()[rank];
     evaluation.evaluated.push_back(node);
-    bool rule_changed = false;
+    bool rule_moved = (evaluation.mark[node] & kRuleMoved) != 0;
     for (int index : rule_base.RulesOf(node)) {
-      if (evaluation.rule_mark[index] == 0) continue;
+      if ((evaluation.rule_mark[index] & kRunWhenFinal) == 0) continue;
       const RuleState before = evaluation.rules[index];
       EvaluateRule(rule_base, index, evaluation);
-      rule_changed = rule_changed || !SameState(before, evaluation.rules[index]);
+      rule_moved = rule_moved || !SameState(before, evaluation.rules[index]);
     }
-    // The conclusion is a function of its rules' states alone: when none moved (a comparison
-    // that held, next to a condition still unknown), neither did it.
-    if (!rule_changed) continue;
+    // The conclusion is a function of its rules' states alone: when none moved, neither did it.
+    if (!rule_moved) continue;
     const double certainty = evaluation.certainty[node];
     const Interval range = evaluation.range[node];
     Combine(rule_base, node, evaluation);

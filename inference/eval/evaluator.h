@@ -63,13 +63,13 @@ struct Evaluation {
   // and ResetTo undoes only that. `mark` is all zero between calls.
   std::vector<int> written_facts;  // indicators LoadFacts set
   std::vector<int> evaluated;      // conclusions EvaluateChanged re-evaluated
-  std::vector<uint8_t> mark;       // per node: scratch flag
+  std::vector<uint8_t> mark;       // per node: scratch flags (queued, a rule of it moved)
   // Scratch: evaluation ranks of the conclusions to re-evaluate. `queue` holds those the facts
   // reach directly, sorted once; `later` is a min-heap of those reached through a changed
   // conclusion while the queue is worked off.
   std::vector<int> queue;
   std::vector<int> later;
-  std::vector<uint8_t> rule_mark;  // per rule: inputs changed, re-run it
+  std::vector<uint8_t> rule_mark;  // per rule: inputs changed (re-run it, now or in rank order)
   std::vector<int> marked_rules;
 };
 

@@ -42,14 +42,16 @@ std::optional<int> RuleBase::FindRule(absl::string_view id) const {
 
 void RuleBase::IndexForEvaluation() {
   cores_.clear();
-  reads_.clear();
+  conclusions_read_.clear();
   for (const Rule& rule : rules_) {
     RuleCore core;
     core.first_op = rule.first_op;
     core.op_count = rule.op_count;
-    core.reads_begin = static_cast<uint32_t>(reads_.size());
-    reads_.insert(reads_.end(), rule.reads.begin(), rule.reads.end());
-    core.reads_end = static_cast<uint32_t>(reads_.size());
+    core.conclusions_begin = static_cast<uint32_t>(conclusions_read_.size());
+    for (int read : rule.reads) {
+      if (nodes_[read].kind != NodeKind::kIndicator) conclusions_read_.push_back(read);
+    }
+    core.conclusions_end = static_cast<uint32_t>(conclusions_read_.size());
     core.conclusion = rule.conclusion;
     core.cf = rule.cf;
     const absl::Span<const Op> plan = Plan(rule);

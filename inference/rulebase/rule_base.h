@@ -105,7 +105,9 @@ enum class PlanShape : uint8_t { kLeaf, kAndOfLeaves, kOrOfLeaves, kGeneral };
 
 struct RuleCore {
   uint32_t first_op = 0, op_count = 0;  // the plan, in RuleBase::ops()
-  uint32_t reads_begin = 0, reads_end = 0;  // Rule::reads, in one flat array
+  // The conclusions among Rule::reads, in one flat array: what can still be undecided. A rule
+  // with none reads facts alone.
+  uint32_t conclusions_begin = 0, conclusions_end = 0;
   int32_t conclusion = -1;
   PlanShape shape = PlanShape::kGeneral;
   double cf = 1.0;
@@ -132,9 +134,9 @@ class RuleBase {
   absl::Span<const Op> Plan(const RuleCore& core) const {
     return Row(ops_, core.first_op, core.first_op + core.op_count);
   }
-  // Rule::reads of the rule with this core.
-  absl::Span<const int> ReadsOf(const RuleCore& core) const {
-    return Row(reads_, core.reads_begin, core.reads_end);
+  // The conclusions the rule with this core reads.
+  absl::Span<const int> ConclusionsReadBy(const RuleCore& core) const {
+    return Row(conclusions_read_, core.conclusions_begin, core.conclusions_end);
   }
   std::optional<int> FindRule(absl::string_view id) const;
   absl::Span<const Op> Plan(const Rule& rule) const {
@@ -212,7 +214,7 @@ class RuleBase {
   std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_, reader_conclusions_;
   std::vector<int> askable_indicators_;
   std::vector<RuleCore> cores_;
-  std::vector<int> reads_;
+  std::vector<int> conclusions_read_;
   std::vector<int> rules_of_, rules_of_start_;  // rules per node, as offsets into rules_of_
   std::vector<int> readers_, readers_start_;    // reader conclusions per node, likewise
   std::vector<int> reader_rules_, reader_rules_start_;  // rules reading each node, likewise
