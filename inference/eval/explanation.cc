@@ -77,7 +77,7 @@ constexpr int kText = 1, kSubject = 2, kOutcome = 3, kDegree = 4, kActual = 5, k
 void AppendLeafSentence(absl::string_view wording, bool negated, int outcome,
                         absl::string_view actual, std::string* out) {
   if (negated) {
-    absl::StrAppend(out, "the opposite of (", wording, ")");
+    AppendPieces(out, {"the opposite of (", wording, ")"});
   } else {
     out->append(wording.data(), wording.size());
   }
@@ -86,13 +86,13 @@ void AppendLeafSentence(absl::string_view wording, bool negated, int outcome,
     if (actual == "unknown") {
       out->append(", which the assessment does not give");
     } else {
-      absl::StrAppend(out, ", which is still open: ", actual);
+      AppendPieces(out, {", which is still open: ", actual});
     }
   } else if (absl::StartsWith(actual, "certainty")) {
     // A conclusion's value comes from other rules, not from the assessment.
-    absl::StrAppend(out, ", and it stands at ", actual);
+    AppendPieces(out, {", and it stands at ", actual});
   } else {
-    absl::StrAppend(out, ", the assessment says ", actual);
+    AppendPieces(out, {", the assessment says ", actual});
   }
 }
 
@@ -102,11 +102,12 @@ void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int no
                  std::string* out) {
   const NodeInfo& info = rule_base.node(node);
   if (info.kind != NodeKind::kIndicator) {
-    absl::StrAppend(out, "certainty ", Certainty(evaluation.certainty[node]));
+    out->append("certainty ");
+    AppendHundredths(evaluation.certainty[node], out);
     const Interval& range = evaluation.range[node];
     if (range.lo != range.hi) {
-      absl::StrAppend(out, ", between ", Certainty(range.lo), " and ", Certainty(range.hi),
-                      " once unknowns are known");
+      AppendPieces(out, {", between ", Certainty(range.lo), " and ", Certainty(range.hi),
+                         " once unknowns are known"});
     }
     return;
   }
@@ -117,11 +118,11 @@ void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int no
   }
   switch (info.type) {
     case ValueType::kNumber:
-      out->append(FormatHundredths(fact.number));
+      AppendHundredths(fact.number, out);
       if (!info.unit.empty() && info.unit[0] == '%') {
         out->append(info.unit);
       } else if (!info.unit.empty()) {
-        absl::StrAppend(out, " ", info.unit);
+        AppendPieces(out, {" ", info.unit});
       }
       break;
     case ValueType::kBool:
@@ -132,7 +133,7 @@ void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int no
       break;
   }
   if (fact.confidence < 1) {
-    absl::StrAppend(out, " (confidence ", FormatNumber(fact.confidence), ")");
+    AppendPieces(out, {" (confidence ", FormatNumber(fact.confidence), ")"});
   }
 }
 
@@ -224,19 +225,19 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
   // The same in a sentence.
   text_.append("\n- ");
   if (outcome == proto::RULE_FIRED) {
-    absl::StrAppend(&text_, "rule ", rule.id, " fired (premise ", Certainty(state.premise.lo),
-                    " x cf ", rule.cf_text, " = ", Certainty(state.contribution), "): ");
+    AppendPieces(&text_, {"rule ", rule.id, " fired (premise ", Certainty(state.premise.lo),
+                          " x cf ", rule.cf_text, " = ", Certainty(state.contribution), "): "});
     for (size_t l = 0; l < rule.leaves.size(); ++l) {
-      absl::StrAppend(&text_, l == 0 ? "" : "; ", rule_base_.node(rule.leaves[l].node).id, " is ",
-                      actual_[l]);
+      AppendPieces(&text_, {l == 0 ? "" : "; ", rule_base_.node(rule.leaves[l].node).id, " is ",
+                            actual_[l]});
     }
     text_.push_back('.');
   } else {
-    absl::StrAppend(&text_, "rule ", rule.id);
+    AppendPieces(&text_, {"rule ", rule.id});
     if (outcome == proto::RULE_BLOCKED_BY_UNKNOWN) {
       text_.append(" would fire if ");
       for (size_t i = 0; i < missing.size(); ++i) {
-        absl::StrAppend(&text_, i == 0 ? "" : ", ", rule_base_.node(missing[i]).id);
+        AppendPieces(&text_, {i == 0 ? "" : ", ", rule_base_.node(missing[i]).id});
       }
       text_.append(" were known");
     } else {
@@ -248,11 +249,11 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
                          actual_[first_failing], &text_);
       text_.push_back('.');
     } else {
-      absl::StrAppend(&text_, ": its premise is only ", Certainty(state.premise.lo),
-                      " (needs more than ", FormatNumber(kFiringThreshold), ").");
+      AppendPieces(&text_, {": its premise is only ", Certainty(state.premise.lo),
+                            " (needs more than ", FormatNumber(kFiringThreshold), ")."});
     }
   }
-  if (!rule.because.empty()) absl::StrAppend(&text_, " Because: ", rule.because);
+  if (!rule.because.empty()) AppendPieces(&text_, {" Because: ", rule.because});
 }
 
 void ExplanationWriter::Write(int node, bool all_rules, WireWriter& out) {
@@ -265,7 +266,7 @@ void ExplanationWriter::Write(int node, bool all_rules, WireWriter& out) {
   if (info.kind == NodeKind::kIndicator) {
     const bool known = evaluation_.facts[node].known;
     out.Bool(f::kConcluded, known);
-    absl::StrAppend(&text_, info.title, " (", info.id, ") is an indicator: ");
+    AppendPieces(&text_, {info.title, " (", info.id, ") is an indicator: "});
     if (info.builtin) {
       if (known) {
         text_.append("computed from the service areas: ");
@@ -288,9 +289,10 @@ void ExplanationWriter::Write(int node, bool all_rules, WireWriter& out) {
   const bool concluded = certainty > kFiringThreshold;
   out.Bool(f::kConcluded, concluded);
   out.Double(f::kCertainty, certainty);
-  absl::StrAppend(&text_, info.title, " (", info.id, ") ",
-                  concluded ? "was concluded with certainty " : "was not concluded (certainty ",
-                  Certainty(certainty), concluded ? "." : ").");
+  AppendPieces(&text_,
+               {info.title, " (", info.id, ") ",
+                concluded ? "was concluded with certainty " : "was not concluded (certainty ",
+                Certainty(certainty), concluded ? "." : ")."});
   if (info.rules.empty()) text_.append("\n- no rule concludes it.");
   for (int index : info.rules) {
     const bool fired = evaluation_.rules[index].status == RuleStatus::kFired;

@@ -44,20 +44,40 @@ std::string FormatNumber(double value) {
   return std::string(buffer, result.ptr);
 }
 
-std::string FormatHundredths(double value) {
+void AppendHundredths(double value, std::string* out) {
   const double hundredths = std::round(value * 100);
   // Past 10^4 the six-digit rounding and the choice of form matter: leave those to FormatNumber.
-  if (!(std::fabs(hundredths) < 1e6)) return FormatNumber(hundredths / 100);
-  int64_t n = static_cast<int64_t>(hundredths);
-  if (n == 0) return "0";
-  std::string text = n < 0 ? "-" : "";
-  const uint64_t magnitude = n < 0 ? -static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
-  absl::StrAppend(&text, magnitude / 100);
-  if (const uint64_t cents = magnitude % 100; cents != 0) {
-    text += '.';
-    text += static_cast<char>('0' + cents / 10);
-    if (cents % 10 != 0) text += static_cast<char>('0' + cents % 10);
+  if (!(std::fabs(hundredths) < 1e6)) {
+    out->append(FormatNumber(hundredths / 100));
+    return;
   }
+  const int64_t n = static_cast<int64_t>(hundredths);
+  if (n == 0) {
+    out->push_back('0');
+    return;
+  }
+  // Written right to left into a buffer, then appended once: "-9999.99" is the longest.
+  char buffer[16];
+  char* end = buffer + sizeof buffer;
+  char* at = end;
+  uint64_t magnitude = n < 0 ? -static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
+  if (const uint64_t cents = magnitude % 100; cents != 0) {
+    if (cents % 10 != 0) *--at = static_cast<char>('0' + cents % 10);
+    *--at = static_cast<char>('0' + cents / 10);
+    *--at = '.';
+  }
+  magnitude /= 100;
+  do {
+    *--at = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  if (n < 0) *--at = '-';
+  out->append(at, end - at);
+}
+
+std::string FormatHundredths(double value) {
+  std::string text;
+  AppendHundredths(value, &text);
   return text;
 }
 
