@@ -844,15 +844,16 @@ std::string PathOf(Path&& path) {
 
 absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                 const ObservationSchema& schema) {
-  std::vector<ResolvedObservation> resolved;
-  return ValidateAssessment(assessment, schema, &resolved);
+  return ValidateAssessment(assessment, schema, nullptr);
 }
 
 absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                 const ObservationSchema& schema,
                                 std::vector<ResolvedObservation>* resolved) {
-  resolved->clear();
-  resolved->reserve(assessment.observations_size());
+  if (resolved != nullptr) {
+    resolved->clear();
+    resolved->reserve(assessment.observations_size());
+  }
   Problems problems;
   const Position nowhere;
   // Field paths are spelled out only for a problem: most assessments have none.
@@ -924,7 +925,7 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
       }
       add(path(), CheckDeclared(*id, schema));
     } else {
-      resolved->push_back({declared->second.node, &observation});
+      if (resolved != nullptr) resolved->push_back({declared->second.node, &observation});
       // The usual case, a value of the declared type within bounds, is settled here.
       if (!FitsSchema(observation, declared->second)) {
         std::optional<Value> value;

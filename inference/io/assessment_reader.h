@@ -62,8 +62,8 @@ struct ResolvedObservation {
   int node;
   const proto::Observation* observation;
 };
-// The same checks; when they pass, `resolved` (cleared first) lists every observation with its
-// node, so that loading the facts needs no second lookup by id.
+// The same checks; when they pass, `resolved` (cleared first; may be null) lists every
+// observation with its node, so that loading the facts needs no second lookup by id.
 absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                 const ObservationSchema& schema,
                                 std::vector<ResolvedObservation>* resolved);
