@@ -16,11 +16,11 @@
 namespace align::inference {
 
 // One indicator's observed value.
-struct Fact {
+struct Fact {  // 24 bytes: the small fields first, so that no padding sits between them
   bool known = false;
-  double number = 0;
   bool flag = false;
   int choice = -1;  // index into NodeInfo::choices
+  double number = 0;
   double confidence = 1;
 };
 
