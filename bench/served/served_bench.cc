@@ -234,7 +234,8 @@ absl::StatusOr<BenchReport> RunServedBench(const BenchOptions& options, std::ost
   report.cores = static_cast<int>(std::thread::hardware_concurrency());
   report.load_average = OneMinuteLoadAverage();
   report.grpc_version = grpc::Version();
-  ASSIGN_OR_RETURN(report.pinning, PinClient(options));
+  // Decided before this thread is pinned, which narrows what AllowedCpus() reports; alignd is
+  // started (and pinned) before that too, so that its core is one this process may still give.
   const bool pin_server = options.server_cpu.has_value() && AllowedCpus().size() >= 2;
   report.channels = options.channels;
   report.rounds = options.rounds;
@@ -268,6 +269,8 @@ absl::StatusOr<BenchReport> RunServedBench(const BenchOptions& options, std::ost
     report.server = absl::StrCat("alignd at ", address, " (already running)");
   }
 
+  // Before any gRPC thread exists in this process: they inherit the calling thread's core.
+  ASSIGN_OR_RETURN(report.pinning, PinClient(options));
   std::vector<std::shared_ptr<grpc::Channel>> channels = Connect(address, options.channels);
   RETURN_IF_ERROR(AwaitServing(channels.front(), address));
   MemoryReport memory;
