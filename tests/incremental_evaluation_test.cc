@@ -1,5 +1,6 @@
 // Evaluating from the baseline (EvaluationPool + EvaluateChanged) must give exactly what a full
 // evaluation gives, and handing an evaluation back must leave it equal to the baseline.
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -32,30 +33,38 @@ std::shared_ptr<const RuleBase> StandardRules() {
   return *rules;
 }
 
-// Field by field, exactly: the incremental path may not round differently.
+// The bits of a double: EXPECT_EQ on doubles takes -0.0 for +0.0, and answers print the sign.
+uint64_t Bits(double value) { return std::bit_cast<uint64_t>(value); }
+
+// Field by field, bit for bit: the incremental path may not round differently, nor leave a zero
+// of the other sign behind.
 void ExpectSameEvaluation(const RuleBase& rules, const Evaluation& expected,
                           const Evaluation& actual, const std::string& label) {
   for (size_t node = 0; node < rules.nodes().size(); ++node) {
     const std::string& id = rules.node(static_cast<int>(node)).id;
     EXPECT_EQ(expected.facts[node].known, actual.facts[node].known) << label << " " << id;
     if (expected.facts[node].known) {
-      EXPECT_EQ(expected.facts[node].number, actual.facts[node].number) << label << " " << id;
+      EXPECT_EQ(Bits(expected.facts[node].number), Bits(actual.facts[node].number))
+          << label << " " << id;
       EXPECT_EQ(expected.facts[node].flag, actual.facts[node].flag) << label << " " << id;
       EXPECT_EQ(expected.facts[node].choice, actual.facts[node].choice) << label << " " << id;
-      EXPECT_EQ(expected.facts[node].confidence, actual.facts[node].confidence) << label << " " << id;
+      EXPECT_EQ(Bits(expected.facts[node].confidence), Bits(actual.facts[node].confidence))
+          << label << " " << id;
     }
-    EXPECT_EQ(expected.certainty[node], actual.certainty[node]) << label << " " << id;
-    EXPECT_EQ(expected.range[node].lo, actual.range[node].lo) << label << " " << id;
-    EXPECT_EQ(expected.range[node].hi, actual.range[node].hi) << label << " " << id;
+    EXPECT_EQ(Bits(expected.certainty[node]), Bits(actual.certainty[node])) << label << " " << id;
+    EXPECT_EQ(Bits(expected.range[node].lo), Bits(actual.range[node].lo)) << label << " " << id;
+    EXPECT_EQ(Bits(expected.range[node].hi), Bits(actual.range[node].hi)) << label << " " << id;
   }
   for (size_t r = 0; r < rules.rules().size(); ++r) {
     const std::string& id = rules.rules()[r].id;
-    EXPECT_EQ(expected.rules[r].status, actual.rules[r].status) << label << " " << id;
-    EXPECT_EQ(expected.rules[r].premise.lo, actual.rules[r].premise.lo) << label << " " << id;
-    EXPECT_EQ(expected.rules[r].premise.hi, actual.rules[r].premise.hi) << label << " " << id;
-    EXPECT_EQ(expected.rules[r].possible.lo, actual.rules[r].possible.lo) << label << " " << id;
-    EXPECT_EQ(expected.rules[r].possible.hi, actual.rules[r].possible.hi) << label << " " << id;
-    EXPECT_EQ(expected.rules[r].contribution, actual.rules[r].contribution) << label << " " << id;
+    const RuleState& want = expected.rules[r];
+    const RuleState& got = actual.rules[r];
+    EXPECT_EQ(want.status, got.status) << label << " " << id;
+    EXPECT_EQ(Bits(want.premise.lo), Bits(got.premise.lo)) << label << " " << id;
+    EXPECT_EQ(Bits(want.premise.hi), Bits(got.premise.hi)) << label << " " << id;
+    EXPECT_EQ(Bits(want.possible.lo), Bits(got.possible.lo)) << label << " " << id;
+    EXPECT_EQ(Bits(want.possible.hi), Bits(got.possible.hi)) << label << " " << id;
+    EXPECT_EQ(Bits(want.contribution), Bits(got.contribution)) << label << " " << id;
   }
 }
 
@@ -196,6 +205,37 @@ TEST(IncrementalEvaluation, GeneratedRuleBasesMatchFullEvaluation) {
       if (testing::Test::HasFailure()) return;
     }
   }
+}
+
+// A rule whose premise moves only from +0.0 to -0.0 keeps its status: the pooled evaluation
+// must still be handed back exactly, or the same request answers differently (the sign of a
+// zero is printed) depending on what the evaluation served before.
+TEST(IncrementalEvaluation, TheSignOfAZeroDoesNotOutliveADiagnosis) {
+  CompileResult compiled = CompileRuleBase({{"rules/zero.rules", R"(rulebase zero.test version "1"
+  title: "Signed zeros"
+indicator n0: number
+  title: "N0"
+  range: 0 .. 100
+indicator n1: number
+  title: "N1"
+  range: 0 .. 100
+finding finding.f
+  title: "F"
+rule r: when not ramp(n0, 10, 20) or ramp(n1, 10, 20) then finding.f
+  because "Signed zeros."
+)"}});
+  ASSERT_NE(compiled.rule_base, nullptr) << compiled.diagnostics.Format();
+  Engine engine(compiled.rule_base);
+  DiagnoseOptions options;
+  options.why_not = {"finding.f"};
+  const proto::Assessment empty;
+  std::string before, after, with_n0;
+  ASSERT_TRUE(engine.DiagnoseToWire(empty, options, &before).ok());
+  proto::Assessment low;
+  (*low.mutable_observations())["n0"].set_number(5);  // not ramp(...) is -0.0 here
+  ASSERT_TRUE(engine.DiagnoseToWire(low, options, &with_n0).ok());
+  ASSERT_TRUE(engine.DiagnoseToWire(empty, options, &after).ok());
+  EXPECT_EQ(after, before);
 }
 
 // A rule that fires on the absence of a fact concludes in the baseline; a diagnosis that gives

@@ -1,6 +1,8 @@
 #include "inference/eval/evaluator.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <functional>
 #include <utility>
 
@@ -311,10 +313,16 @@ constexpr uint8_t kRuleMoved = 2;  // a rule of it already re-ran to a different
 constexpr uint8_t kMarked = 1;        // re-run (or already re-run): its inputs changed
 constexpr uint8_t kRunWhenFinal = 2;  // marked, and reads a conclusion: run it in rank order
 
+// Bit for bit: a state that moved only from +0.0 to -0.0 has moved. Its conclusion must be
+// queued so that ResetTo restores the rule, or the next diagnosis on this pooled evaluation
+// would start from a baseline that differs in the sign of a zero (which answers print).
+bool SameBits(double a, double b) {
+  return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
+}
 bool SameState(const RuleState& a, const RuleState& b) {
-  return a.status == b.status && a.premise.lo == b.premise.lo && a.premise.hi == b.premise.hi &&
-         a.possible.lo == b.possible.lo && a.possible.hi == b.possible.hi &&
-         a.contribution == b.contribution;
+  return a.status == b.status && SameBits(a.premise.lo, b.premise.lo) &&
+         SameBits(a.premise.hi, b.premise.hi) && SameBits(a.possible.lo, b.possible.lo) &&
+         SameBits(a.possible.hi, b.possible.hi) && SameBits(a.contribution, b.contribution);
 }
 
 // The rules reading `node` have changed inputs. One that reads facts alone re-runs at once

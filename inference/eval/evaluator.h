@@ -16,7 +16,7 @@
 namespace align::inference {
 
 // One indicator's observed value.
-struct Fact {  // 24 bytes: the small fields first, so that no padding sits between them
+struct Fact {  // 24 bytes: the flags and the choice share the first eight
   bool known = false;
   bool flag = false;
   int choice = -1;  // index into NodeInfo::choices
