@@ -9,15 +9,23 @@
 
 namespace align::bench {
 
-std::vector<int> AllowedCpus() {
+std::vector<int> AllowedCpus() { return CpusOf(0); }
+
+std::vector<int> CpusOf(pid_t pid) {
   std::vector<int> cpus;
   cpu_set_t mask;
   CPU_ZERO(&mask);
-  if (sched_getaffinity(0, sizeof mask, &mask) != 0) return cpus;
+  if (sched_getaffinity(pid, sizeof mask, &mask) != 0) return cpus;
   for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
     if (CPU_ISSET(cpu, &mask)) cpus.push_back(cpu);
   }
   return cpus;
+}
+
+std::string DescribeCpus(const std::string& who, const std::vector<int>& cpus) {
+  if (cpus.empty()) return absl::StrCat(who, " on unknown cores");
+  if (cpus.size() == 1) return absl::StrCat(who, " on core ", cpus.front());
+  return absl::StrCat(who, " on cores ", absl::StrJoin(cpus, ","), " (not pinned)");
 }
 
 absl::StatusOr<cpu_set_t> SingleCpuMask(int cpu) {

@@ -3,7 +3,9 @@
 #define ALIGN_BENCH_SERVED_CPU_AFFINITY_H_
 
 #include <sched.h>
+#include <sys/types.h>
 
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -13,6 +15,14 @@ namespace align::bench {
 
 // The cores in this process's affinity mask, in ascending order.
 std::vector<int> AllowedCpus();
+
+// The cores in the affinity mask of process (or thread) `pid`, ascending; empty when it cannot
+// be read.
+std::vector<int> CpusOf(pid_t pid);
+
+// What a report says of where a process runs: "alignd on core 0", "alignd on cores 0,1 (not
+// pinned)", "alignd on unknown cores".
+std::string DescribeCpus(const std::string& who, const std::vector<int>& cpus);
 
 // The mask holding `cpu` alone. InvalidArgument when `cpu` is not in AllowedCpus().
 absl::StatusOr<cpu_set_t> SingleCpuMask(int cpu);

@@ -134,23 +134,19 @@ absl::StatusOr<MemoryReport> WatchReloads(AligndProcess& alignd,
   return memory;
 }
 
-// Pins this process as asked, when there are cores enough; what to report about it.
-absl::StatusOr<std::string> PinClient(const BenchOptions& options) {
-  const size_t cores = AllowedCpus().size();
-  if ((options.client_cpu.has_value() || options.server_cpu.has_value()) && cores < 2) {
-    return std::string("none: only one core is available");
-  }
-  if (options.client_cpu.has_value()) RETURN_IF_ERROR(PinCallingThread(*options.client_cpu));
-  std::string alignd = options.server_cpu.has_value()
-                           ? absl::StrCat("alignd on core ", *options.server_cpu)
-                           : std::string("alignd not pinned");
-  std::string client = options.client_cpu.has_value()
-                           ? absl::StrCat("load_bench on core ", *options.client_cpu)
-                           : std::string("load_bench not pinned");
-  if (!options.server_cpu.has_value() && !options.client_cpu.has_value()) {
-    return std::string("none (the scheduler places alignd and load_bench)");
-  }
-  return absl::StrCat(alignd, ", ", client);
+// Pins this thread (and every thread it starts later) as asked, when there are cores enough
+// for alignd and load_bench to have one each.
+absl::Status PinClient(const BenchOptions& options, bool enough_cores) {
+  if (!options.client_cpu.has_value() || !enough_cores) return absl::OkStatus();
+  return PinCallingThread(*options.client_cpu);
+}
+
+// Where alignd and load_bench run, as the kernel has it rather than as the options asked.
+std::string DescribePinning(const AligndProcess* alignd) {
+  const std::string server = alignd != nullptr
+                                 ? DescribeCpus("alignd", CpusOf(alignd->pid()))
+                                 : std::string("alignd started elsewhere (its cores unknown)");
+  return absl::StrCat(server, ", ", DescribeCpus("load_bench", AllowedCpus()));
 }
 
 // The first field of /proc/loadavg; "unknown" when it cannot be read.
@@ -236,7 +232,8 @@ absl::StatusOr<BenchReport> RunServedBench(const BenchOptions& options, std::ost
   report.grpc_version = grpc::Version();
   // Decided before this thread is pinned, which narrows what AllowedCpus() reports; alignd is
   // started (and pinned) before that too, so that its core is one this process may still give.
-  const bool pin_server = options.server_cpu.has_value() && AllowedCpus().size() >= 2;
+  const bool enough_cores = AllowedCpus().size() >= 2;
+  const bool pin_server = options.server_cpu.has_value() && enough_cores;
   report.channels = options.channels;
   report.rounds = options.rounds;
   report.duration = options.duration;
@@ -270,7 +267,8 @@ absl::StatusOr<BenchReport> RunServedBench(const BenchOptions& options, std::ost
   }
 
   // Before any gRPC thread exists in this process: they inherit the calling thread's core.
-  ASSIGN_OR_RETURN(report.pinning, PinClient(options));
+  RETURN_IF_ERROR(PinClient(options, enough_cores));
+  report.pinning = DescribePinning(alignd.get());
   std::vector<std::shared_ptr<grpc::Channel>> channels = Connect(address, options.channels);
   RETURN_IF_ERROR(AwaitServing(channels.front(), address));
   MemoryReport memory;
