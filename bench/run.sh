@@ -46,7 +46,8 @@ echo "run.sh: alignd under load" >&2
   --assessment "$root/examples/assessments/overloaded-it.yaml" "${client_cpu[@]}" \
   --markdown "$work/served.md"
 
-# Before the results file is opened: writing it would count as a local change.
+# The commit measured, and whether the tree differs from it (the results file aside, which this
+# run rewrites).
 commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet -- . ':!bench/RESULTS.md' || echo ' (with local changes)')"
 {
   echo "# Benchmark results"

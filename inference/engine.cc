@@ -288,10 +288,16 @@ absl::Status Engine::DiagnoseInto(const proto::Assessment& assessment,
 absl::Status Engine::DiagnoseToWire(const proto::Assessment& assessment,
                                     const DiagnoseOptions& options, std::string* out) const {
   out->clear();
+  return ConsultToWire(assessment, options, out).status();
+}
+
+absl::StatusOr<Consultation> Engine::ConsultToWire(const proto::Assessment& assessment,
+                                                   const DiagnoseOptions& options,
+                                                   std::string* out) const {
   ASSIGN_OR_RETURN(std::vector<int> why_not_nodes, FindNodes(options.why_not));
   ASSIGN_OR_RETURN(Consultation consultation, Consult(assessment));
   consultation.WriteDiagnosisWire(options, why_not_nodes, out);
-  return absl::OkStatus();
+  return consultation;
 }
 
 absl::StatusOr<proto::Explanation> Engine::Explain(const proto::Assessment& assessment,

@@ -131,6 +131,12 @@ class Engine {
   // an error.
   absl::Status DiagnoseToWire(const proto::Assessment& assessment, const DiagnoseOptions& options,
                               std::string* out) const;
+  // The same, appending to `out`, and handing back the consultation behind the bytes (a
+  // service logs from it; a caller may explain more nodes with it). Nothing is appended on an
+  // error.
+  absl::StatusOr<Consultation> ConsultToWire(const proto::Assessment& assessment,
+                                             const DiagnoseOptions& options,
+                                             std::string* out) const;
   // The node indices of `ids` (why-not lists); NotFound with suggestions for an unknown id.
   absl::StatusOr<std::vector<int>> FindNodes(absl::Span<const std::string> ids) const;
 

@@ -95,15 +95,11 @@ absl::Status AdvisorService::DiagnoseBytes(const ServingRuleBase& rules,
     return absl::InvalidArgumentError("request: not a valid alignment.v1.DiagnoseRequest");
   }
 
-  // The same checks, in the same order, as Engine::Diagnose.
   ASSIGN_OR_RETURN(inference::DiagnoseOptions options,
                    inference::DiagnoseOptionsFromProto(request->options()));
-  ASSIGN_OR_RETURN(std::vector<int> why_not_nodes, rules.engine.FindNodes(options.why_not));
-  ASSIGN_OR_RETURN(inference::Consultation consultation,
-                   rules.engine.Consult(request->assessment()));
-
   auto bytes = std::make_unique<std::string>();
-  consultation.WriteDiagnosisWire(options, why_not_nodes, bytes.get());
+  ASSIGN_OR_RETURN(inference::Consultation consultation,
+                   rules.engine.ConsultToWire(request->assessment(), options, bytes.get()));
   // The engine never writes decision_id; sent last, it is part of the same message.
   notes.decision_id = NewDecisionId();
   std::string decision_id_field;

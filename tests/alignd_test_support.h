@@ -30,6 +30,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -317,21 +318,32 @@ struct HealthResult {
   int serving_status = -1;  // when status is OK
 };
 
+// A unary call by method name with raw bytes: the status, and the answer's bytes when OK.
+inline std::pair<grpc::Status, std::string> CallUnary(const std::shared_ptr<grpc::Channel>& channel,
+                                                      const std::string& method,
+                                                      const std::string& bytes,
+                                                      absl::Duration timeout) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineIn(timeout));
+  grpc::ByteBuffer request = ToByteBuffer(bytes);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  grpc::Status status = done.get_future().get();
+  return {status, status.ok() ? FromByteBuffer(response) : ""};
+}
+
 // grpc.health.v1.Health/Check for `service` ("" for the server as a whole).
 inline HealthResult CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
                                 absl::string_view service,
                                 absl::Duration timeout = absl::Seconds(5)) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(DeadlineIn(timeout));
-  grpc::ByteBuffer request = ToByteBuffer(EncodeStringField(1, service));
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  auto [status, answer] = CallUnary(channel, "/grpc.health.v1.Health/Check",
+                                    EncodeStringField(1, service), timeout);
   HealthResult result;
-  result.status = done.get_future().get();
-  if (result.status.ok()) result.serving_status = DecodeServingStatus(FromByteBuffer(response));
+  result.status = status;
+  if (status.ok()) result.serving_status = DecodeServingStatus(answer);
   return result;
 }
 

@@ -2,6 +2,9 @@
 #include "inference/eval/certainty.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -145,24 +148,27 @@ TEST(CertaintyAccumulator, OrderIndependentBitForBitOnDecimalMixedList) {
   ExpectOrderIndependent({0.56, 0.42, 0.63, 0.28, -0.35, -0.14});
 }
 
-}  // namespace
-}  // namespace align::inference
-
-namespace align::inference {
-namespace {
-
-// Past the eight contributions kept inline, and whatever the order they come in, the result
-// is the same to the last bit; Result may be asked again, and more added after.
+// Past the eight contributions kept inline, and past the sixteen sorted by insertion (more go
+// through std::sort), the result is the same to the last bit whatever the order they come in;
+// Result may be asked again, and more added after.
 TEST(CertaintyAccumulator, ManyContributionsInAnyOrder) {
-  const std::vector<double> values = {0.3, -0.2, 0.7, 0.1, -0.9, 0.45, 0.05, -0.33,
-                                      0.6, 0.25, -0.1, 0.8};
-  std::vector<double> reversed(values.rbegin(), values.rend());
-  CertaintyAccumulator forward, backward;
+  const std::vector<double> values = {0.3,  -0.2, 0.7,  0.1,   -0.9, 0.45, 0.05, -0.33, 0.6, 0.25,
+                                      -0.1, 0.8,  0.15, -0.55, 0.35, 0.9,  -0.4, 0.65,  0.2, -0.7};
+  ASSERT_GT(values.size(), 16u);
+  CertaintyAccumulator forward;
   for (double v : values) forward.Add(v);
-  for (double v : reversed) backward.Add(v);
   const double result = forward.Result();
-  EXPECT_EQ(result, backward.Result());
-  EXPECT_EQ(result, forward.Result());
+  EXPECT_EQ(std::bit_cast<uint64_t>(result), std::bit_cast<uint64_t>(forward.Result()));
+
+  std::mt19937 random(20261127);
+  std::vector<double> shuffled = values;
+  for (int round = 0; round < 20; ++round) {
+    std::shuffle(shuffled.begin(), shuffled.end(), random);
+    CertaintyAccumulator accumulator;
+    for (double v : shuffled) accumulator.Add(v);
+    EXPECT_EQ(std::bit_cast<uint64_t>(accumulator.Result()), std::bit_cast<uint64_t>(result))
+        << "round " << round;
+  }
 
   std::vector<double> sorted = values;
   std::sort(sorted.begin(), sorted.end());
@@ -173,6 +179,8 @@ TEST(CertaintyAccumulator, ManyContributionsInAnyOrder) {
   }
   EXPECT_EQ(result, CombineCertainty(positive, negative));
 
+  CertaintyAccumulator backward;
+  for (auto it = values.rbegin(); it != values.rend(); ++it) backward.Add(*it);
   forward.Add(0.5);
   backward.Add(0.5);
   EXPECT_EQ(forward.Result(), backward.Result());

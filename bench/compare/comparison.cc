@@ -93,10 +93,7 @@ absl::Status FindingIdsFromWire(absl::string_view wire, std::vector<std::string>
     const bool read = tag == Tag(proto::Diagnosis::kFindingsFieldNumber, kLengthDelimited)
                           ? ReadConclusionId(input, &ids->emplace_back())
                           : SkipField(input, tag);
-    if (!read) {
-      return absl::DataLossError(
-          absl::StrCat("malformed Diagnosis bytes at offset ", input.CurrentPosition()));
-    }
+    if (!read) break;  // not at a legitimate end: reported just below
   }
   if (!input.ConsumedEntireMessage()) {
     return absl::DataLossError(

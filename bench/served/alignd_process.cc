@@ -111,19 +111,6 @@ absl::StatusOr<std::unique_ptr<AligndProcess>> AligndProcess::Start(const Option
 
   std::unique_ptr<AligndProcess> process(new AligndProcess(pid, log, port_file));
   if (absl::Status serving = process->AwaitPort(timeout); !serving.ok()) return serving;
-  if (mask.has_value()) {
-    // A benchmark that reports alignd on a core must have it there: check what took effect.
-    cpu_set_t actual;
-    CPU_ZERO(&actual);
-    if (sched_getaffinity(pid, sizeof actual, &actual) != 0) {
-      return ErrnoStatus(errno, "cannot read alignd's cores");
-    }
-    if (!CPU_EQUAL(&actual, &*mask)) {
-      return absl::InternalError(
-          absl::StrCat("alignd was to run on core ", *options.cpu, " only, but may run on ",
-                       CPU_COUNT(&actual), " cores"));
-    }
-  }
   return process;
 }
 

@@ -142,11 +142,12 @@ absl::Status PinClient(const BenchOptions& options, bool enough_cores) {
 }
 
 // Where alignd and load_bench run, as the kernel has it rather than as the options asked.
-std::string DescribePinning(const AligndProcess* alignd) {
+std::string DescribePinning(const AligndProcess* alignd, bool enough_cores) {
   const std::string server = alignd != nullptr
                                  ? DescribeCpus("alignd", CpusOf(alignd->pid()))
                                  : std::string("alignd started elsewhere (its cores unknown)");
-  return absl::StrCat(server, ", ", DescribeCpus("load_bench", AllowedCpus()));
+  return absl::StrCat(server, ", ", DescribeCpus("load_bench", AllowedCpus()),
+                      enough_cores ? "" : " (one core: nothing was pinned)");
 }
 
 // The first field of /proc/loadavg; "unknown" when it cannot be read.
@@ -268,7 +269,7 @@ absl::StatusOr<BenchReport> RunServedBench(const BenchOptions& options, std::ost
 
   // Before any gRPC thread exists in this process: they inherit the calling thread's core.
   RETURN_IF_ERROR(PinClient(options, enough_cores));
-  report.pinning = DescribePinning(alignd.get());
+  report.pinning = DescribePinning(alignd.get(), enough_cores);
   std::vector<std::shared_ptr<grpc::Channel>> channels = Connect(address, options.channels);
   RETURN_IF_ERROR(AwaitServing(channels.front(), address));
   MemoryReport memory;

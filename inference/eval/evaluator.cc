@@ -84,6 +84,13 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval EvaluateLeaf(const Op& op,
   }
 }
 
+// Folds one more operand into an and (min) or an or (max) of intervals.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Join(bool is_and, const Interval& operand,
+                                              Interval& result) {
+  result.lo = is_and ? std::min(result.lo, operand.lo) : std::max(result.lo, operand.lo);
+  result.hi = is_and ? std::min(result.hi, operand.hi) : std::max(result.hi, operand.hi);
+}
+
 // Applies one op to the value stack (a std::vector or an absl::InlinedVector).
 template <typename Stack>
 void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stack) {
@@ -98,9 +105,7 @@ void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stac
       const bool is_and = op.code == OpCode::kAnd;
       Interval result = stack[stack.size() - op.arity];
       for (size_t i = stack.size() - op.arity + 1; i < stack.size(); ++i) {
-        const Interval& operand = stack[i];
-        result.lo = is_and ? std::min(result.lo, operand.lo) : std::max(result.lo, operand.lo);
-        result.hi = is_and ? std::min(result.hi, operand.hi) : std::max(result.hi, operand.hi);
+        Join(is_and, stack[i], result);
       }
       stack.resize(stack.size() - op.arity + 1);
       stack.back() = result;
@@ -120,9 +125,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval RunPlan(const RuleBase& rule_base,
     const bool is_and = rule.shape == PlanShape::kAndOfLeaves;
     Interval result = EvaluateLeaf(plan[0], evaluation, possible);
     for (size_t i = 1; i + 1 < plan.size(); ++i) {
-      const Interval operand = EvaluateLeaf(plan[i], evaluation, possible);
-      result.lo = is_and ? std::min(result.lo, operand.lo) : std::max(result.lo, operand.lo);
-      result.hi = is_and ? std::min(result.hi, operand.hi) : std::max(result.hi, operand.hi);
+      Join(is_and, EvaluateLeaf(plan[i], evaluation, possible), result);
     }
     return result;
   }
@@ -159,7 +162,6 @@ void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) 
   }
 }
 
-// A conclusion's certainty and range from the states of the rules that conclude it.
 // What one rule could still contribute, as the ends of an interval (see Combine).
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::pair<double, double> PossibleContribution(
     double cf, const Interval& possible) {
@@ -173,28 +175,16 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::pair<double, double> PossibleContributi
   return {std::min(a, b), std::max(a, b)};
 }
 
-// A conclusion with one rule: what the accumulators give for one contribution (itself, or 0
-// for none and for a zero of either sign), without them.
-void CombineOne(const RuleBase& rule_base, int node, int rule, Evaluation& evaluation) {
-  const RuleState& state = evaluation.rules[rule];
-  auto nonzero_or_zero = [](double x) { return x != 0 ? x : 0.0; };
-  const double certainty =
-      state.status == RuleStatus::kFired ? nonzero_or_zero(state.contribution) : 0.0;
-  evaluation.certainty[node] = certainty;
-  const bool decided = state.possible.lo == state.possible.hi &&
-                       state.premise.lo == state.possible.lo &&
-                       state.premise.hi == state.possible.hi;
-  if (decided) {
-    evaluation.range[node] = {certainty, certainty};
-    return;
-  }
-  const auto [low, high] = PossibleContribution(rule_base.Core(rule).cf, state.possible);
-  evaluation.range[node] = {nonzero_or_zero(low), nonzero_or_zero(high)};
+// Whether nothing unknown stands behind the rule's premise: a point, the same now as it could
+// still become.
+bool Decided(const RuleState& state) {
+  return state.possible.lo == state.possible.hi && state.premise.lo == state.possible.lo &&
+         state.premise.hi == state.possible.hi;
 }
 
+// A conclusion's certainty and range from the states of the rules that conclude it.
 void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   const absl::Span<const int> rules = rule_base.RulesOf(node);
-  if (rules.size() == 1) return CombineOne(rule_base, node, rules[0], evaluation);
   // The nonzero contributions, now and at each end of what is still possible, side by side in
   // one buffer on the stack: most conclusions have a handful of rules.
   const size_t n = rules.size();
@@ -211,8 +201,7 @@ void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
     if (state.status == RuleStatus::kFired && state.contribution != 0) {
       now[now_count++] = state.contribution;
     }
-    decided = decided && state.possible.lo == state.possible.hi &&
-              state.premise.lo == state.possible.lo && state.premise.hi == state.possible.hi;
+    decided = decided && Decided(state);
     // What this rule could still contribute; the combination is monotone in each argument,
     // so combining the ends gives the ends of the conclusion's range.
     const auto [low, high] = PossibleContribution(rule_base.Core(index).cf, state.possible);
@@ -325,6 +314,13 @@ bool SameState(const RuleState& a, const RuleState& b) {
          SameBits(a.possible.hi, b.possible.hi) && SameBits(a.contribution, b.contribution);
 }
 
+// Re-runs a rule; whether its state moved.
+bool Rerun(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
+  const RuleState before = evaluation.rules[rule];
+  EvaluateRule(rule_base, rule, evaluation);
+  return !SameState(before, evaluation.rules[rule]);
+}
+
 // The rules reading `node` have changed inputs. One that reads facts alone re-runs at once
 // (every fact is loaded, so its inputs are final) and queues its conclusion only if its state
 // moved: a comparison that still holds next to a condition still unknown changes nothing
@@ -338,9 +334,7 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation,
     uint8_t node_flags = kQueued;
     if (core.conclusions_begin == core.conclusions_end) {
       evaluation.rule_mark[rule] = kMarked;
-      const RuleState before = evaluation.rules[rule];
-      EvaluateRule(rule_base, rule, evaluation);
-      if (SameState(before, evaluation.rules[rule])) continue;
+      if (!Rerun(rule_base, rule, evaluation)) continue;
       node_flags |= kRuleMoved;
     } else {
       evaluation.rule_mark[rule] = kMarked | kRunWhenFinal;
@@ -376,18 +370,18 @@ void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
     evaluation.evaluated.push_back(node);
     bool rule_moved = (evaluation.mark[node] & kRuleMoved) != 0;
     for (int index : rule_base.RulesOf(node)) {
-      if ((evaluation.rule_mark[index] & kRunWhenFinal) == 0) continue;
-      const RuleState before = evaluation.rules[index];
-      EvaluateRule(rule_base, index, evaluation);
-      rule_moved = rule_moved || !SameState(before, evaluation.rules[index]);
+      if ((evaluation.rule_mark[index] & kRunWhenFinal) != 0) {
+        rule_moved = Rerun(rule_base, index, evaluation) || rule_moved;
+      }
     }
     // The conclusion is a function of its rules' states alone: when none moved, neither did it.
     if (!rule_moved) continue;
     const double certainty = evaluation.certainty[node];
     const Interval range = evaluation.range[node];
     Combine(rule_base, node, evaluation);
-    if (evaluation.certainty[node] != certainty || evaluation.range[node].lo != range.lo ||
-        evaluation.range[node].hi != range.hi) {
+    if (!SameBits(evaluation.certainty[node], certainty) ||
+        !SameBits(evaluation.range[node].lo, range.lo) ||
+        !SameBits(evaluation.range[node].hi, range.hi)) {
       const size_t queued = later.size();
       MarkReadersOf(rule_base, node, evaluation, later);
       for (size_t i = queued; i < later.size(); ++i) {

@@ -55,8 +55,9 @@ class ExplanationWriter {
 
 // The explanation as a message (parsed from what ExplanationWriter writes). Internal if those
 // bytes do not parse, which would be a bug: every text in them is checked UTF-8.
-absl::StatusOr<proto::Explanation> ExplainNode(const RuleBase& rule_base, const Evaluation& evaluation, int node,
-                               bool all_rules);
+absl::StatusOr<proto::Explanation> ExplainNode(const RuleBase& rule_base,
+                                               const Evaluation& evaluation, int node,
+                                               bool all_rules);
 
 }  // namespace align::inference
 

@@ -258,6 +258,32 @@ bool ValidWeight(double weight) { return std::isfinite(weight) && weight > 0; }
 bool ValidUtilisation(double utilisation) { return utilisation >= 0 && utilisation <= 100; }
 bool ValidConfidence(double confidence) { return confidence > 0 && confidence <= 1; }
 
+// What is wrong with an observation's value, worded; "" when nothing is (FitsSchema's answer,
+// the long way).
+std::string ValueProblem(const proto::Observation& observation, const IndicatorSchema& schema) {
+  std::optional<Value> value;
+  switch (observation.value_case()) {
+    case proto::Observation::kNumber:
+      if (!std::isfinite(observation.number())) {
+        return Expected("a finite number", FormatNumber(observation.number()));
+      }
+      value = observation.number();
+      break;
+    case proto::Observation::kFlag:
+      value = observation.flag();
+      break;
+    case proto::Observation::kChoice:
+      if (IsBlank(observation.choice()) || !ValidUtf8(observation.choice())) {
+        return Expected(kChoiceExpected, Quote(observation.choice()));
+      }
+      value = observation.choice();
+      break;
+    case proto::Observation::VALUE_NOT_SET:
+      return Expected("a number, flag or choice", "no value");
+  }
+  return CheckAgainstSchema(*value, schema);
+}
+
 std::string ObservationPath(std::string_view id) {
   return absl::StrCat("observations[\"", Escape(id, kMaxPathBytes), "\"]");
 }
@@ -926,35 +952,10 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
       add(path(), CheckDeclared(*id, schema));
     } else {
       if (resolved != nullptr) resolved->push_back({declared->second.node, &observation});
-      // The usual case, a value of the declared type within bounds, is settled here.
+      // The usual case, a value of the declared type within bounds, is settled by FitsSchema.
       if (!FitsSchema(observation, declared->second)) {
-        std::optional<Value> value;
-        switch (observation.value_case()) {
-          case proto::Observation::kNumber:
-            if (!std::isfinite(observation.number())) {
-              add(path(), Expected("a finite number", FormatNumber(observation.number())));
-            } else {
-              value = observation.number();
-            }
-            break;
-          case proto::Observation::kFlag:
-            value = observation.flag();
-            break;
-          case proto::Observation::kChoice:
-            if (IsBlank(observation.choice()) || !ValidUtf8(observation.choice())) {
-              add(path(), Expected(kChoiceExpected, Quote(observation.choice())));
-            } else {
-              value = observation.choice();
-            }
-            break;
-          case proto::Observation::VALUE_NOT_SET:
-            add(path(), Expected("a number, flag or choice", "no value"));
-            break;
-        }
-        if (value) {
-          std::string problem = CheckAgainstSchema(*value, declared->second);
-          if (!problem.empty()) add(path(), std::move(problem));
-        }
+        std::string problem = ValueProblem(observation, declared->second);
+        if (!problem.empty()) add(path(), std::move(problem));
       }
     }
     // 0 is the proto default and means "not given".

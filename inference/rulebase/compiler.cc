@@ -680,8 +680,6 @@ class RuleBaseCompiler {
     }
   }
 
-  // Precomputes, per indicator, the part of the graph between it and the causes, and per
-  // conclusion the indicators behind it (see RuleBase::ToCauses, IndicatorsBehind).
   // RuleBase::TrialNumbers of one number indicator.
   static std::vector<double> TrialNumbers(const NodeInfo& info,
                                           const std::vector<double>& thresholds) {
@@ -707,6 +705,8 @@ class RuleBaseCompiler {
     return candidates;
   }
 
+  // Precomputes, per indicator, the part of the graph between it and the causes, and per
+  // conclusion the indicators behind it (see RuleBase::ToCauses, IndicatorsBehind).
   static void PlanQuestions(RuleBase& base) {
     const size_t n = base.nodes_.size();
     base.to_causes_.assign(n, {});
