@@ -1,10 +1,10 @@
-#include "absl/strings/string_view.h"
 #include "inference/engine.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "inference/eval/certainty.h"
 #include "inference/eval/evaluation_pool.h"
 #include "inference/eval/evaluator.h"
@@ -217,9 +217,10 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
                                     : static_cast<size_t>(options.max_would_fire);
   size_t would_fire = 0;
   std::string text;
+  std::vector<int> missing;
   for (size_t r = 0; r < rules.rules().size() && would_fire < max_would_fire; ++r) {
     if (evaluation.rules[r].status != RuleStatus::kBlocked) continue;
-    const std::vector<int> missing = MissingIndicators(rules, evaluation, static_cast<int>(r));
+    MissingIndicators(rules, evaluation, static_cast<int>(r), &missing);
     if (missing.empty()) continue;
     ++would_fire;
     const Rule& rule = rules.rules()[r];
@@ -228,14 +229,15 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
     out.String(kRuleId, rule.id);
     out.String(kConclusion, conclusion);
     text.clear();
-    absl::StrAppend(&text, "rule ", rule.id,
-                    rule.cf >= 0 ? " would support " : " would count against ", conclusion,
-                    " (cf ", rule.cf_text, ") if ");
+    AppendPieces(&text, {"rule ", rule.id,
+                         rule.cf >= 0 ? " would support " : " would count against ", conclusion,
+                         " (cf ", rule.cf_text, ") if "});
     for (size_t i = 0; i < missing.size(); ++i) {
-      out.Bytes(kMissing, rules.node(missing[i]).id);
-      absl::StrAppend(&text, i == 0 ? "" : ", ", rules.node(missing[i]).id);
+      const std::string& id = rules.node(missing[i]).id;
+      out.Bytes(kMissing, id);
+      AppendPieces(&text, {i == 0 ? "" : ", ", id});
     }
-    absl::StrAppend(&text, " were known: ", rule.condition);
+    AppendPieces(&text, {" were known: ", rule.condition});
     out.String(kText, text);
     out.End(pending);
   }

@@ -222,12 +222,17 @@ void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
 
 }  // namespace
 
+double NowContribution(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
+  const RuleCore& core = rule_base.Core(rule);
+  const Interval premise = RunPlan(rule_base, core, /*possible=*/false, evaluation);
+  return premise.lo > kFiringThreshold ? core.cf * premise.lo : 0;
+}
+
 void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   CertaintyAccumulator now;
   for (int index : rule_base.RulesOf(node)) {
-    const RuleCore& rule = rule_base.Core(index);
-    Interval premise = RunPlan(rule_base, rule, /*possible=*/false, evaluation);
-    if (premise.lo > kFiringThreshold) now.Add(rule.cf * premise.lo);
+    const double contribution = NowContribution(rule_base, index, evaluation);
+    if (contribution != 0) now.Add(contribution);
   }
   evaluation.certainty[node] = now.Result();
 }

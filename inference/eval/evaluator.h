@@ -97,6 +97,11 @@ void ResetTo(const RuleBase& rule_base, const Evaluation& baseline, Evaluation& 
 void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
                    Evaluation& evaluation);
 
+// What one rule contributes to its conclusion on what is known now: cf x premise if it fires,
+// else 0. Equals RuleState::contribution after a full evaluation; reads, never writes, the
+// rule's state.
+double NowContribution(const RuleBase& rule_base, int rule, Evaluation& evaluation);
+
 // Brings one conclusion's certainty up to date from what is known now (no rule states, no
 // ranges): the step of trying out an answer.
 void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation);

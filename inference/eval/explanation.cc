@@ -137,10 +137,11 @@ void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int no
   }
 }
 
-std::vector<int> MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation,
-                                   int rule_index) {
+void MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index,
+                       std::vector<int>* out) {
   // Node indices follow id order, so sorting indices sorts ids.
-  std::vector<int> missing;
+  std::vector<int>& missing = *out;
+  missing.clear();
   for (int read : rule_base.rules()[rule_index].reads) {
     if (rule_base.node(read).kind == NodeKind::kIndicator) {
       if (!evaluation.facts[read].known) missing.push_back(read);
@@ -155,7 +156,6 @@ std::vector<int> MissingIndicators(const RuleBase& rule_base, const Evaluation& 
   }
   std::sort(missing.begin(), missing.end());
   missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
-  return missing;
 }
 
 // One RuleTrace, and its sentence appended to text_.
@@ -215,9 +215,10 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
   const int first_failing = blamed >= 0 ? plan[blamed].leaf : -1;
   const bool negated = blamed >= 0 && polarity < 0;
   out.Int(f::kFirstFailing, first_failing);
-  std::vector<int> missing;
+  std::vector<int>& missing = missing_;
+  missing.clear();
   if (state.status != RuleStatus::kFired) {
-    missing = MissingIndicators(rule_base_, evaluation_, rule_index);
+    MissingIndicators(rule_base_, evaluation_, rule_index, &missing);
     for (int node : missing) out.Bytes(f::kMissing, rule_base_.node(node).id);
   }
   out.Bool(f::kFirstFailingNegated, negated);

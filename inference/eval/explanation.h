@@ -20,9 +20,10 @@ void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int no
                  std::string* out);
 
 // The unknown indicators a rule that did not fire waits for: those it reads, and those behind
-// any conclusion it reads whose certainty is still open. Node indices, in id order.
-std::vector<int> MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation,
-                                   int rule_index);
+// any conclusion it reads whose certainty is still open. Node indices, in id order, into
+// `missing` (cleared first: callers listing many rules reuse one vector).
+void MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index,
+                       std::vector<int>* missing);
 
 // Writes explanations as the wire bytes of alignment.v1.Explanation. One writer serves every
 // node of a diagnosis and keeps its scratch space between them.
@@ -50,6 +51,7 @@ class ExplanationWriter {
   std::string text_;
   std::vector<std::string> actual_;
   std::vector<int> outcome_;
+  std::vector<int> missing_;
   PlanValues now_, possible_;
 };
 

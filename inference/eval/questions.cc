@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <functional>
+#include <queue>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -10,33 +13,52 @@
 namespace align::inference {
 namespace {
 
-std::vector<Fact> Candidates(const RuleBase& rule_base, int node) {
+// The values an open question tries for `node`, into `facts` (cleared first).
+void Candidates(const RuleBase& rule_base, int node, std::vector<Fact>* facts) {
   const NodeInfo& info = rule_base.node(node);
-  std::vector<Fact> facts;
+  facts->clear();
   Fact fact;
   fact.known = true;
   switch (info.type) {
     case ValueType::kNumber:
       for (double v : rule_base.TrialNumbers(node)) {
         fact.number = v;
-        facts.push_back(fact);
+        facts->push_back(fact);
       }
       break;
     case ValueType::kBool:
       for (bool v : {false, true}) {
         fact.flag = v;
-        facts.push_back(fact);
+        facts->push_back(fact);
       }
       break;
     case ValueType::kChoice:
       for (size_t i = 0; i < info.choices.size(); ++i) {
         fact.choice = static_cast<int>(i);
-        facts.push_back(fact);
+        facts->push_back(fact);
       }
       break;
   }
-  return facts;
 }
+
+// The most an answer about `indicator` could move one of its causes. A trial leaves every
+// conclusion inside the range the evaluation gives it (each leaf's value stays inside the
+// interval spanned for it, and premises and combination are monotone), so no cause can move
+// further than the far end of its range. Not so for known(…), which the ranges do not span:
+// then any move, up to 2 (one end of -1..1 to the other).
+double ImpactBound(const RuleBase& rule_base, const Evaluation& evaluation, int indicator) {
+  if (rule_base.ReadThroughKnown(indicator)) return 2;
+  double bound = 0;
+  for (int cause : rule_base.CausesOf(indicator)) {
+    const Interval& range = evaluation.range[cause];
+    const double now = evaluation.certainty[cause];
+    bound = std::max({bound, range.hi - now, now - range.lo});
+  }
+  return bound;
+}
+
+// Impact as reported, to four places: what the ranking compares.
+int64_t Reported(double impact) { return std::llround(impact * 1e4); }
 
 }  // namespace
 
@@ -50,25 +72,57 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     Fact best_value;
     int best_cause;
     double best_after;
-    std::vector<double> cause_impact;  // per entry of CausesOf(node)
+    size_t cause_impacts;  // where its entries of `cause_impact` start, one per CausesOf(node)
   };
   if (limit == 0) return {};
+
+  // Indicators by how far an answer could move a cause at most, so that once `limit` of them
+  // are scored, the rest can be left untried as soon as even their bound ranks below the
+  // last kept. The bound is padded against rounding: a trial and the range are computed by
+  // different code, and may differ in the last bit.
+  constexpr double kRoundingSlack = 1e-9;
+  std::vector<std::pair<double, int>> by_bound;
+  for (int node : rule_base.AskableIndicators()) {
+    if (evaluation.facts[node].known) continue;
+    const double bound = ImpactBound(rule_base, evaluation, node) + kRoundingSlack;
+    if (bound > 1e-9) by_bound.emplace_back(bound, node);  // else no answer changes a cause
+  }
+  std::sort(by_bound.begin(), by_bound.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+
   std::vector<Scored> scored;
+  // Per scored indicator and cause of it, the largest change any answer made; one array for
+  // all, so that scoring an indicator allocates nothing.
+  std::vector<double> cause_impact;
+  // The reported impacts of the best `limit` so far, lowest on top.
+  std::priority_queue<int64_t, std::vector<int64_t>, std::greater<>> best_reported;
   // Answers are tried on `evaluation` itself; each trial is undone before the next. A
-  // conclusion is re-evaluated only when something it reads changed: `mark` flags them.
+  // conclusion is re-evaluated only when a rule of it that reads something the trial changed
+  // now contributes otherwise than in the real evaluation (its RuleState, which trials leave
+  // alone): `mark` flags them. Most answers change no rule, so most trials stop at the rules
+  // that read the indicator. A rule that reads two changed nodes is checked again after the
+  // later one (evaluation order), so its last check sees the trial's final values.
   std::vector<uint8_t>& stale = evaluation.mark;
   std::vector<int> flagged;                     // nodes whose flag this trial set
   std::vector<std::pair<int, double>> touched;  // conclusion, certainty before the trial
   std::vector<double> cause_before;
+  std::vector<Fact> candidates;
   auto flag_readers = [&](int node) {
-    for (int reader : rule_base.ReaderConclusions(node)) {
-      if (stale[reader] != 0) continue;
-      stale[reader] = 1;
-      flagged.push_back(reader);
+    for (int rule : rule_base.ReaderRules(node)) {
+      const int conclusion = rule_base.Core(rule).conclusion;
+      if (stale[conclusion] != 0) continue;
+      if (NowContribution(rule_base, rule, evaluation) == evaluation.rules[rule].contribution) {
+        continue;
+      }
+      stale[conclusion] = 1;
+      flagged.push_back(conclusion);
     }
   };
-  for (int node : rule_base.AskableIndicators()) {
-    if (evaluation.facts[node].known) continue;
+  for (const auto& [bound, node] : by_bound) {
+    // Ties on the reported impact break by id, so only a bound strictly below the last kept
+    // rules an indicator out; every later one has a bound as low or lower.
+    if (best_reported.size() == limit && Reported(bound) < best_reported.top()) break;
     const std::vector<int>& downstream = rule_base.ToCauses(node);
     const std::vector<int>& causes = rule_base.CausesOf(node);
     const Fact unknown = evaluation.facts[node];
@@ -76,8 +130,11 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     for (int cause : causes) cause_before.push_back(evaluation.certainty[cause]);
 
     // The answer that moves a cause most.
-    Scored entry{0, node, {}, -1, 0, std::vector<double>(causes.size(), 0.0)};
-    for (const Fact& candidate : Candidates(rule_base, node)) {
+    Scored entry{0, node, {}, -1, 0, cause_impact.size()};
+    cause_impact.resize(cause_impact.size() + causes.size(), 0.0);
+    double* const impact_of = &cause_impact[entry.cause_impacts];
+    Candidates(rule_base, node, &candidates);
+    for (const Fact& candidate : candidates) {
       evaluation.facts[node] = candidate;
       flag_readers(node);
       // In evaluation order, so that everything a conclusion reads is final first.
@@ -92,7 +149,7 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
         double before = cause_before[c];
         double after = evaluation.certainty[causes[c]];
         double change = std::fabs(after - before);
-        entry.cause_impact[c] = std::max(entry.cause_impact[c], change);
+        impact_of[c] = std::max(impact_of[c], change);
         if (change > entry.impact + 1e-12) {
           entry.impact = change;
           entry.best_value = candidate;
@@ -107,13 +164,18 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
       flagged.clear();
     }
     evaluation.facts[node] = unknown;
-    if (entry.impact > 1e-9) scored.push_back(std::move(entry));
+    if (entry.impact <= 1e-9) {
+      cause_impact.resize(entry.cause_impacts);  // not kept: its room is reused
+      continue;
+    }
+    best_reported.push(Reported(entry.impact));
+    if (best_reported.size() > limit) best_reported.pop();
+    scored.push_back(entry);
   }
   // By impact as reported (to four places), ties by id: a strict order, so that the few kept
   // are the same however the rest are arranged.
-  auto reported = [](double impact) { return std::llround(impact * 1e4); };
   auto more_impact = [&](const Scored& a, const Scored& b) {
-    if (reported(a.impact) != reported(b.impact)) return reported(a.impact) > reported(b.impact);
+    if (Reported(a.impact) != Reported(b.impact)) return Reported(a.impact) > Reported(b.impact);
     return rule_base.node(a.node).id < rule_base.node(b.node).id;
   };
   const size_t kept = std::min(limit, scored.size());
@@ -138,13 +200,14 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     q.set_question(info.question.empty() ? absl::StrCat("What is ", info.title, "?")
                                          : info.question);
     q.set_impact(std::round(entry.impact * 1e4) / 1e4);
+    const double* const impact_of = &cause_impact[entry.cause_impacts];
     std::vector<size_t> order(causes.size());
     for (size_t c = 0; c < order.size(); ++c) order[c] = c;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return entry.cause_impact[a] > entry.cause_impact[b];
+      return impact_of[a] > impact_of[b];
     });
     for (size_t c : order) {
-      if (entry.cause_impact[c] > 1e-9) q.add_affects(rule_base.node(causes[c]).id);
+      if (impact_of[c] > 1e-9) q.add_affects(rule_base.node(causes[c]).id);
     }
     q.set_why(absl::StrCat("The answer could change a cause's certainty by up to ",
                            FormatHundredths(entry.impact), ": ", best_why, "."));

@@ -733,6 +733,10 @@ class RuleBaseCompiler {
       std::sort(values.begin(), values.end());
       values.erase(std::unique(values.begin(), values.end()), values.end());
     }
+    base.read_through_known_.assign(n, 0);
+    for (const Op& op : base.ops_) {
+      if (op.code == OpCode::kKnown) base.read_through_known_[op.node] = 1;
+    }
     base.trial_numbers_.assign(n, {});
     for (size_t v = 0; v < n; ++v) {
       const NodeInfo& info = base.nodes_[v];

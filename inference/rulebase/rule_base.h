@@ -168,6 +168,10 @@ class RuleBase {
   const std::vector<double>& TrialNumbers(int indicator) const {
     return trial_numbers_[indicator];
   }
+  // Whether a rule asks if the indicator is known (known(…)). Answering such an indicator
+  // changes more than its value: conclusions can leave the ranges the evaluation keeps,
+  // which span the values of unknowns, not whether they are known.
+  bool ReadThroughKnown(int indicator) const { return read_through_known_[indicator] != 0; }
   // For each conclusion: the indicators it depends on, sorted. Empty for indicators.
   const std::vector<int>& IndicatorsBehind(int conclusion) const {
     return indicators_behind_[conclusion];
@@ -220,6 +224,7 @@ class RuleBase {
   std::vector<int> reader_rules_, reader_rules_start_;  // rules reading each node, likewise
   std::vector<std::vector<double>> thresholds_;
   std::vector<std::vector<double>> trial_numbers_;
+  std::vector<char> read_through_known_;  // per node
 };
 
 }  // namespace align::inference
