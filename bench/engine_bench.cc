@@ -36,7 +36,13 @@ const Engine& StandardEngine() {
 // (Engine::Consult).
 enum class Answer { kWire, kHeap, kArena, kKept };
 
-void BM_Diagnose(benchmark::State& state, const std::string& example, bool explanations,
+// What the answer holds. `how`: default options, so the HOW tree of every conclusion, five open
+// questions and every would-fire rule; `how-only`: the HOW trees and nothing else (no
+// questions, no would-fire list), what compare_bench's written lines hold; `bare`: default
+// options without explanations.
+enum class Content { kHow, kHowOnly, kBare };
+
+void BM_Diagnose(benchmark::State& state, const std::string& example, Content content,
                  Answer answer) {
   const Engine& engine = StandardEngine();
   auto assessment = ReadAssessmentFile(kSource / "examples/assessments" / example,
@@ -46,7 +52,11 @@ void BM_Diagnose(benchmark::State& state, const std::string& example, bool expla
     return;
   }
   DiagnoseOptions options;
-  options.include_explanations = explanations;
+  options.include_explanations = content != Content::kBare;
+  if (content == Content::kHowOnly) {
+    options.max_questions = 0;
+    options.max_would_fire = 0;
+  }
   std::vector<char> first_block(1 << 20);
   google::protobuf::ArenaOptions arena_options;
   arena_options.initial_block = first_block.data();
@@ -98,17 +108,22 @@ int Register() {
   for (const char* example : {"overloaded-it.yaml", "idle-platform.yaml", "missed-market-shift.yaml",
                               "it-last-to-know.yaml", "healthy.yaml", "sparse.yaml",
                               "retail-bank.json"}) {
-    for (bool explanations : {true, false}) {
+    for (Content content : {Content::kHow, Content::kHowOnly, Content::kBare}) {
       for (Answer answer : {Answer::kWire, Answer::kHeap, Answer::kArena, Answer::kKept}) {
-        // Consult writes nothing, so "how" and "bare" are the same work: measure it once.
-        if (answer == Answer::kKept && !explanations) continue;
-        std::string name = std::string("BM_Diagnose/") + example + (explanations ? "/how" : "/bare") +
+        // Consult writes nothing, so the contents are the same work: measure it once. Without
+        // questions and would-fire rules, only the bytes a service sends are measured.
+        if (answer == Answer::kKept && content != Content::kHow) continue;
+        if (content == Content::kHowOnly && answer != Answer::kWire) continue;
+        std::string name = std::string("BM_Diagnose/") + example +
+                           (content == Content::kHow       ? "/how"
+                            : content == Content::kHowOnly ? "/how-only"
+                                                           : "/bare") +
                            (answer == Answer::kWire    ? "/wire"
                             : answer == Answer::kArena ? "/arena"
                             : answer == Answer::kKept  ? "/kept"
                                                        : "/heap");
         benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
-          BM_Diagnose(state, example, explanations, answer);
+          BM_Diagnose(state, example, content, answer);
         })->Unit(benchmark::kMicrosecond);
       }
     }
