@@ -65,9 +65,11 @@ commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet --
   echo
   echo "## Engine, standard rule base"
   echo
-  echo "One diagnosis of each bundled example, in process. \`how\`: with the HOW tree of every"
-  echo "conclusion (the default); \`bare\`: without. Medians over 5 repetitions (min–max in"
-  echo "brackets); p50 and p99 time each single diagnosis, freeing the answer included."
+  echo "One diagnosis of each bundled example, in process. \`how\`: default options, so the HOW"
+  echo "tree of every conclusion, five open questions and every would-fire rule; \`how-only\`: the"
+  echo "HOW trees alone (no questions, no would-fire list); \`bare\`: default options without HOW"
+  echo "trees. Medians over 5 repetitions (min–max in brackets); p50 and p99 time each single"
+  echo "diagnosis, freeing the answer included."
   echo
   cat "$work/engine.md"
   echo
