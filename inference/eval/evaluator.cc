@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
-#include <functional>
 #include <utility>
 
 #include "absl/base/attributes.h"
@@ -243,6 +242,7 @@ Evaluation::Evaluation(const RuleBase& rule_base)
       range(rule_base.nodes().size()),
       rules(rule_base.rules().size()),
       mark(rule_base.nodes().size(), 0),
+      queued_ranks((rule_base.evaluation_order().size() + 63) / 64, 0),
       rule_mark(rule_base.rules().size(), 0) {
   stack.reserve(64);
 }
@@ -329,9 +329,9 @@ bool Rerun(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
 // The rules reading `node` have changed inputs. One that reads facts alone re-runs at once
 // (every fact is loaded, so its inputs are final) and queues its conclusion only if its state
 // moved: a comparison that still holds next to a condition still unknown changes nothing
-// downstream. One that reads a conclusion waits for the queue. Queued ranks go to `ranks`.
-void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation,
-                   std::vector<int>& ranks) {
+// downstream. One that reads a conclusion waits for the queue. A conclusion to re-evaluate has
+// the bit of its rank set in `queued_ranks`.
+void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   for (int rule : rule_base.ReaderRules(node)) {
     if (evaluation.rule_mark[rule] != 0) continue;
     evaluation.marked_rules.push_back(rule);
@@ -345,7 +345,10 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation,
       evaluation.rule_mark[rule] = kMarked | kRunWhenFinal;
     }
     uint8_t& mark = evaluation.mark[core.conclusion];
-    if (mark == 0) ranks.push_back(rule_base.evaluation_rank()[core.conclusion]);
+    if (mark == 0) {
+      const int rank = rule_base.evaluation_rank()[core.conclusion];
+      evaluation.queued_ranks[rank / 64] |= uint64_t{1} << (rank % 64);
+    }
     mark |= node_flags;
   }
 }
@@ -353,48 +356,37 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation,
 }  // namespace
 
 void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
-  std::vector<int>& queue = evaluation.queue;
-  std::vector<int>& later = evaluation.later;
-  for (int fact : evaluation.written_facts) MarkReadersOf(rule_base, fact, evaluation, queue);
-  // Lowest rank first: everything a conclusion reads is final before it is evaluated. What the
-  // facts reach is known up front and sorted once; a conclusion reached only through another
-  // that changed ranks after it, and waits in the heap. Rules nothing changed for keep their
+  for (int fact : evaluation.written_facts) MarkReadersOf(rule_base, fact, evaluation);
+  // Lowest rank first: everything a conclusion reads is final before it is evaluated. A
+  // conclusion reached through one that changed ranks after it, so its bit is set ahead of the
+  // sweep, in the word being worked off or a later one. Rules nothing changed for keep their
   // baseline state.
-  std::sort(queue.begin(), queue.end());
-  size_t next = 0;
-  while (next < queue.size() || !later.empty()) {
-    int rank;
-    if (!later.empty() && (next == queue.size() || later.front() < queue[next])) {
-      std::pop_heap(later.begin(), later.end(), std::greater<int>());
-      rank = later.back();
-      later.pop_back();
-    } else {
-      rank = queue[next++];
-    }
-    const int node = rule_base.evaluation_order()[rank];
-    evaluation.evaluated.push_back(node);
-    bool rule_moved = (evaluation.mark[node] & kRuleMoved) != 0;
-    for (int index : rule_base.RulesOf(node)) {
-      if ((evaluation.rule_mark[index] & kRunWhenFinal) != 0) {
-        rule_moved = Rerun(rule_base, index, evaluation) || rule_moved;
+  std::vector<uint64_t>& queued = evaluation.queued_ranks;
+  for (size_t word = 0; word < queued.size(); ++word) {
+    while (queued[word] != 0) {
+      const int rank = static_cast<int>(64 * word) + std::countr_zero(queued[word]);
+      queued[word] &= queued[word] - 1;  // the lowest bit, taken
+      const int node = rule_base.evaluation_order()[rank];
+      evaluation.evaluated.push_back(node);
+      bool rule_moved = (evaluation.mark[node] & kRuleMoved) != 0;
+      for (int index : rule_base.RulesOf(node)) {
+        if ((evaluation.rule_mark[index] & kRunWhenFinal) != 0) {
+          rule_moved = Rerun(rule_base, index, evaluation) || rule_moved;
+        }
       }
-    }
-    // The conclusion is a function of its rules' states alone: when none moved, neither did it.
-    if (!rule_moved) continue;
-    const double certainty = evaluation.certainty[node];
-    const Interval range = evaluation.range[node];
-    Combine(rule_base, node, evaluation);
-    if (!SameBits(evaluation.certainty[node], certainty) ||
-        !SameBits(evaluation.range[node].lo, range.lo) ||
-        !SameBits(evaluation.range[node].hi, range.hi)) {
-      const size_t queued = later.size();
-      MarkReadersOf(rule_base, node, evaluation, later);
-      for (size_t i = queued; i < later.size(); ++i) {
-        std::push_heap(later.begin(), later.begin() + i + 1, std::greater<int>());
+      // The conclusion is a function of its rules' states alone: when none moved, neither did
+      // it.
+      if (!rule_moved) continue;
+      const double certainty = evaluation.certainty[node];
+      const Interval range = evaluation.range[node];
+      Combine(rule_base, node, evaluation);
+      if (!SameBits(evaluation.certainty[node], certainty) ||
+          !SameBits(evaluation.range[node].lo, range.lo) ||
+          !SameBits(evaluation.range[node].hi, range.hi)) {
+        MarkReadersOf(rule_base, node, evaluation);
       }
     }
   }
-  queue.clear();
   for (int node : evaluation.evaluated) evaluation.mark[node] = 0;
   for (int rule : evaluation.marked_rules) evaluation.rule_mark[rule] = 0;
   evaluation.marked_rules.clear();

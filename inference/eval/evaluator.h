@@ -64,11 +64,10 @@ struct Evaluation {
   std::vector<int> written_facts;  // indicators LoadFacts set
   std::vector<int> evaluated;      // conclusions EvaluateChanged re-evaluated
   std::vector<uint8_t> mark;       // per node: scratch flags (queued, a rule of it moved)
-  // Scratch: evaluation ranks of the conclusions to re-evaluate. `queue` holds those the facts
-  // reach directly, sorted once; `later` is a min-heap of those reached through a changed
-  // conclusion while the queue is worked off.
-  std::vector<int> queue;
-  std::vector<int> later;
+  // Scratch: the conclusions to re-evaluate, one bit per evaluation rank. Worked off lowest
+  // rank first; a conclusion reached through one that changed always ranks higher, so it is
+  // picked up by the same sweep. All zero between calls.
+  std::vector<uint64_t> queued_ranks;
   std::vector<uint8_t> rule_mark;  // per rule: inputs changed (re-run it, now or in rank order)
   std::vector<int> marked_rules;
 };
