@@ -87,6 +87,7 @@ void CheckBothWays(const RuleBase& rules, EvaluationPool& pool, const proto::Ass
   ExpectSameEvaluation(rules, pool.baseline(), *again, label + " (after reset)");
   EXPECT_TRUE(again->written_facts.empty());
   EXPECT_TRUE(again->evaluated.empty());
+  EXPECT_TRUE(again->rerun_rules.empty());
 }
 
 TEST(IncrementalEvaluation, EveryExampleMatchesFullEvaluation) {

@@ -27,7 +27,7 @@ EvaluationPool::Lease EvaluationPool::Acquire() {
 }
 
 void EvaluationPool::Release(std::unique_ptr<Evaluation> evaluation) {
-  ResetTo(*rule_base_, baseline_, *evaluation);
+  ResetTo(baseline_, *evaluation);
   std::lock_guard<std::mutex> lock(mutex_);
   if (free_.size() < kMaxIdle) free_.push_back(std::move(evaluation));
 }

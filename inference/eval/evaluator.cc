@@ -334,7 +334,7 @@ bool Rerun(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
 void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   for (int rule : rule_base.ReaderRules(node)) {
     if (evaluation.rule_mark[rule] != 0) continue;
-    evaluation.marked_rules.push_back(rule);
+    evaluation.rerun_rules.push_back(rule);  // now, or when its conclusion's turn comes
     const RuleCore& core = rule_base.Core(rule);
     uint8_t node_flags = kQueued;
     if (core.conclusions_begin == core.conclusions_end) {
@@ -388,19 +388,19 @@ void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
     }
   }
   for (int node : evaluation.evaluated) evaluation.mark[node] = 0;
-  for (int rule : evaluation.marked_rules) evaluation.rule_mark[rule] = 0;
-  evaluation.marked_rules.clear();
+  for (int rule : evaluation.rerun_rules) evaluation.rule_mark[rule] = 0;
 }
 
-void ResetTo(const RuleBase& rule_base, const Evaluation& baseline, Evaluation& evaluation) {
+void ResetTo(const Evaluation& baseline, Evaluation& evaluation) {
   for (int fact : evaluation.written_facts) evaluation.facts[fact] = baseline.facts[fact];
   for (int node : evaluation.evaluated) {
     evaluation.certainty[node] = baseline.certainty[node];
     evaluation.range[node] = baseline.range[node];
-    for (int rule : rule_base.RulesOf(node)) evaluation.rules[rule] = baseline.rules[rule];
   }
+  for (int rule : evaluation.rerun_rules) evaluation.rules[rule] = baseline.rules[rule];
   evaluation.written_facts.clear();
   evaluation.evaluated.clear();
+  evaluation.rerun_rules.clear();
 }
 
 void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,

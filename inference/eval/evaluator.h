@@ -63,13 +63,13 @@ struct Evaluation {
   // and ResetTo undoes only that. `mark` is all zero between calls.
   std::vector<int> written_facts;  // indicators LoadFacts set
   std::vector<int> evaluated;      // conclusions EvaluateChanged re-evaluated
+  std::vector<int> rerun_rules;    // rules EvaluateChanged re-ran: the only states that moved
   std::vector<uint8_t> mark;       // per node: scratch flags (queued, a rule of it moved)
   // Scratch: the conclusions to re-evaluate, one bit per evaluation rank. Worked off lowest
   // rank first; a conclusion reached through one that changed always ranks higher, so it is
   // picked up by the same sweep. All zero between calls.
   std::vector<uint64_t> queued_ranks;
   std::vector<uint8_t> rule_mark;  // per rule: inputs changed (re-run it, now or in rank order)
-  std::vector<int> marked_rules;
 };
 
 // Sets the facts from a validated assessment (see ValidateAssessment) and its portfolio
@@ -90,7 +90,7 @@ void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation);
 void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation);
 
 // Undoes LoadFacts and EvaluateChanged: `evaluation` equals `baseline` again.
-void ResetTo(const RuleBase& rule_base, const Evaluation& baseline, Evaluation& evaluation);
+void ResetTo(const Evaluation& baseline, Evaluation& evaluation);
 
 // Re-evaluates only `nodes` (conclusions, in evaluation order), every rule of each.
 void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
