@@ -21,6 +21,7 @@
 #include "inference/io/yaml_documents.h"
 #include "inference/io/yaml_scalars.h"
 #include "inference/portfolio/portfolio.h"
+#include "inference/util/absl_view.h"
 #include "inference/util/suggest.h"
 #include "inference/util/utf8.h"
 #include "yaml-cpp/depthguard.h"
@@ -35,9 +36,7 @@ constexpr size_t kMaxShownBytes = 40;  // of a value quoted in a message
 constexpr size_t kMaxPathBytes = 100;  // of an indicator id in a field path
 constexpr std::uintmax_t kMaxFileBytes = 64u << 20;
 
-// The Debian Abseil has its own string_view, which std::string_view does not convert to.
-absl::string_view Sv(std::string_view text) { return absl::string_view(text.data(), text.size()); }
-bool ValidUtf8(std::string_view text) { return IsValidUtf8(Sv(text)); }
+bool ValidUtf8(std::string_view text) { return IsValidUtf8(AbslView(text)); }
 
 // ---------------------------------------------------------------------------------------------
 // Collected problems.
@@ -73,7 +72,7 @@ class Problems {
       const Problem& problem = *sorted[i];
       std::string line;
       if (problem.at.line > 0) {
-        absl::StrAppend(&line, Sv(origin), ":", problem.at.line, ":", problem.at.column, ": ");
+        absl::StrAppend(&line, AbslView(origin), ":", problem.at.line, ":", problem.at.column, ": ");
       }
       if (!problem.path.empty()) absl::StrAppend(&line, problem.path, ": ");
       absl::StrAppend(&line, problem.message);
@@ -90,7 +89,7 @@ class Problems {
 };
 
 std::string Expected(std::string_view expected, std::string_view found) {
-  return absl::StrCat("expected ", Sv(expected), ", got ", Sv(found));
+  return absl::StrCat("expected ", AbslView(expected), ", got ", AbslView(found));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,7 +105,7 @@ std::string Escape(std::string_view text, size_t max_bytes) {
          (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
     --cut;
   }
-  const absl::string_view kept = Sv(text.substr(0, cut));
+  const absl::string_view kept = AbslView(text.substr(0, cut));
   return absl::StrCat(valid ? absl::Utf8SafeCEscape(kept) : absl::CEscape(kept),
                       cut < text.size() ? "…" : "");
 }
@@ -153,7 +152,7 @@ std::string RangeText(const IndicatorSchema& schema) {
 }
 
 std::string CheckDeclared(std::string_view id, const ObservationSchema& schema) {
-  if (schema.contains(Sv(id))) return "";
+  if (schema.contains(AbslView(id))) return "";
   const std::vector<std::string>& built_in = PortfolioIndicatorIds();
   if (std::find(built_in.begin(), built_in.end(), id) != built_in.end()) {
     return "built-in indicator computed from service_areas; it cannot be observed";
@@ -200,7 +199,7 @@ std::string CheckAgainstSchema(const Value& value, const IndicatorSchema& schema
   return "";
 }
 
-bool IsBlank(std::string_view text) { return absl::StripAsciiWhitespace(Sv(text)).empty(); }
+bool IsBlank(std::string_view text) { return absl::StripAsciiWhitespace(AbslView(text)).empty(); }
 
 // Whether an observation's value is of the declared type and within bounds: the usual case,
 // accepted without building a Value. Anything else takes the path that words the problem.
@@ -318,7 +317,7 @@ constexpr FieldName kObservationFields[] = {
 };
 
 std::string Join(std::string_view path, std::string_view field) {
-  return path.empty() ? std::string(field) : absl::StrCat(Sv(path), ".", Sv(field));
+  return path.empty() ? std::string(field) : absl::StrCat(AbslView(path), ".", AbslView(field));
 }
 
 std::string Show(const YAML::Node& node) {
@@ -401,11 +400,11 @@ class Reader {
   absl::Status Malformed(const YAML::Mark& mark, std::string_view raw_message) const {
     // yaml-cpp quotes the offending byte, which may not be valid UTF-8.
     const std::string message =
-        ValidUtf8(raw_message) ? std::string(raw_message) : absl::CEscape(Sv(raw_message));
+        ValidUtf8(raw_message) ? std::string(raw_message) : absl::CEscape(AbslView(raw_message));
     const Position at = ToPosition(mark);
-    if (at.line == 0) return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", Sv(message)));
+    if (at.line == 0) return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", AbslView(message)));
     return absl::InvalidArgumentError(
-        absl::StrCat(origin_, ":", at.line, ":", at.column, ": ", Sv(message)));
+        absl::StrCat(origin_, ":", at.line, ":", at.column, ": ", AbslView(message)));
   }
 
   void Add(Position at, std::string path, std::string message) {
@@ -450,7 +449,7 @@ class Reader {
         Add(key_at, field_path,
             it->second.spelling == spelling
                 ? absl::StrCat("given twice, first at line ", it->second.line)
-                : absl::StrCat("given twice, first as ", Sv(it->second.spelling), " at line ",
+                : absl::StrCat("given twice, first as ", AbslView(it->second.spelling), " at line ",
                                it->second.line));
         continue;
       }
@@ -516,7 +515,7 @@ class Reader {
       if (name == "medium") return proto::LEVEL_MEDIUM;
       if (name == "high") return proto::LEVEL_HIGH;
     }
-    Add(at, path, Expected(absl::StrCat("one of ", Sv(kLevelNames)), Show(node)));
+    Add(at, path, Expected(absl::StrCat("one of ", AbslView(kLevelNames)), Show(node)));
     return std::nullopt;
   }
 
@@ -757,7 +756,7 @@ class Reader {
                    if (!value_field.empty()) {
                      Add(value_at, field_path,
                          Expected("exactly one of value, number, flag or choice",
-                                  absl::StrCat(value_field, " and ", Sv(field))));
+                                  absl::StrCat(value_field, " and ", AbslView(field))));
                      return;
                    }
                    value_field = std::string(field);
@@ -838,7 +837,7 @@ absl::StatusOr<proto::Assessment> ParseAssessment(std::string_view text, std::st
     return Reader(origin, schema).Read(text);
   } catch (const std::exception& error) {
     // yaml-cpp exceptions are handled inside; this is only for the unforeseen (bad_alloc …).
-    return absl::InternalError(absl::StrCat(Sv(origin), ": ", error.what()));
+    return absl::InternalError(absl::StrCat(AbslView(origin), ": ", error.what()));
   }
 }
 
@@ -891,7 +890,7 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
   auto check_level = [&](proto::Level level, auto&& path) {
     if (level < proto::LEVEL_UNSPECIFIED || level > proto::LEVEL_HIGH) {
       problems.Add(nowhere, PathOf(path),
-                   Expected(absl::StrCat("one of ", Sv(kLevelNames)),
+                   Expected(absl::StrCat("one of ", AbslView(kLevelNames)),
                             absl::StrCat(static_cast<int>(level))));
     }
   };

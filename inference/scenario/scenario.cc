@@ -25,6 +25,7 @@
 #include "inference/io/yaml_documents.h"
 #include "inference/io/yaml_scalars.h"
 #include "inference/portfolio/portfolio.h"
+#include "inference/util/absl_view.h"
 #include "inference/util/format.h"
 #include "inference/util/status_macros.h"
 #include "inference/util/suggest.h"
@@ -37,8 +38,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The Debian Abseil has its own string_view, which std::string_view does not convert to.
-absl::string_view Sv(std::string_view text) { return absl::string_view(text.data(), text.size()); }
 
 // Certainty tolerance of a single number ("0.91" is 0.905 .. 0.915); portfolio figures are
 // written with one decimal, as reports show them.
@@ -47,7 +46,7 @@ constexpr double kFigureTolerance = 0.05;
 // Name of the text an inline assessment is emitted to; rewritten to scenario positions.
 constexpr std::string_view kInlineOrigin = "<inline assessment>";
 
-std::string Quote(std::string_view text) { return absl::StrCat("'", Sv(text), "'"); }
+std::string Quote(std::string_view text) { return absl::StrCat("'", AbslView(text), "'"); }
 
 // A certainty or figure as messages show it: at most four decimals.
 std::string Show(double value) { return FormatNumber(std::round(value * 1e4) / 1e4); }
@@ -391,7 +390,7 @@ class ScenarioParser {
   std::optional<std::string> ScalarText(const YAML::Node& node, const YAML::Mark& at,
                                         std::string_view what, std::string_view expected) {
     if (!node.IsScalar() || node.Scalar().empty()) {
-      Error(at, absl::StrCat(Sv(what), ": expected ", Sv(expected), ", got ", ShowNode(node)));
+      Error(at, absl::StrCat(AbslView(what), ": expected ", AbslView(expected), ", got ", ShowNode(node)));
       return std::nullopt;
     }
     return Text(node);
@@ -682,7 +681,7 @@ class ScenarioParser {
     for (absl::string_view line : absl::StrSplit(parsed.status().message(), '\n')) {
       std::string rest(line);
       YAML::Mark mark = at;
-      const std::string prefix = absl::StrCat(Sv(kInlineOrigin), ":");
+      const std::string prefix = absl::StrCat(AbslView(kInlineOrigin), ":");
       if (rest.rfind(prefix, 0) == 0) {
         rest.erase(0, prefix.size());
         int l = 0, c = 0;
@@ -749,7 +748,7 @@ class ScenarioParser {
     std::vector<std::pair<Item, YAML::Node>> entries;
     const YAML::Node map = Resolve(value);
     if (!map.IsMap()) {
-      Error(at, absl::StrCat(key, ": expected ", Sv(expected), ", got ", ShowNode(map)));
+      Error(at, absl::StrCat(key, ": expected ", AbslView(expected), ", got ", ShowNode(map)));
       return entries;
     }
     std::map<std::string, int> seen;

@@ -1,10 +1,10 @@
-#include "absl/strings/string_view.h"
 #include "inference/util/suggest.h"
 
 #include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace align::inference {
 namespace {
