@@ -165,9 +165,15 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
   const Rule& rule = rule_base_.rules()[rule_index];
   const RuleState& state = evaluation_.rules[rule_index];
   absl::Span<const Op> plan = rule_base_.Plan(rule);
-  // Degrees as they stand; outcomes and blame over what the unknowns could still change.
+  // Degrees as they stand; outcomes and blame over what the unknowns could still change. Only
+  // conclusions are read differently for what is possible: a rule reading facts alone has one
+  // trace for both.
   TracePlan(rule_base_, rule, evaluation_, /*possible=*/false, now_);
-  TracePlan(rule_base_, rule, evaluation_, /*possible=*/true, possible_);
+  if (rule_base_.ConclusionsReadBy(rule_base_.Core(rule_index)).empty()) {
+    possible_ = now_;
+  } else {
+    TracePlan(rule_base_, rule, evaluation_, /*possible=*/true, possible_);
+  }
 
   const auto outcome = state.status == RuleStatus::kFired     ? proto::RULE_FIRED
                        : state.status == RuleStatus::kBlocked ? proto::RULE_BLOCKED_BY_UNKNOWN
@@ -226,8 +232,11 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
   // The same in a sentence.
   text_.append("\n- ");
   if (outcome == proto::RULE_FIRED) {
-    AppendPieces(&text_, {"rule ", rule.id, " fired (premise ", Certainty(state.premise.lo),
-                          " x cf ", rule.cf_text, " = ", Certainty(state.contribution), "): "});
+    AppendPieces(&text_, {"rule ", rule.id, " fired (premise "});
+    AppendHundredths(state.premise.lo, &text_);
+    AppendPieces(&text_, {" x cf ", rule.cf_text, " = "});
+    AppendHundredths(state.contribution, &text_);
+    text_.append("): ");
     for (size_t l = 0; l < rule.leaves.size(); ++l) {
       AppendPieces(&text_, {l == 0 ? "" : "; ", rule_base_.node(rule.leaves[l].node).id, " is ",
                             actual_[l]});
