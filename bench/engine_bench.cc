@@ -110,8 +110,8 @@ int Register() {
                               "retail-bank.json"}) {
     for (Content content : {Content::kHow, Content::kHowOnly, Content::kBare}) {
       for (Answer answer : {Answer::kWire, Answer::kHeap, Answer::kArena, Answer::kKept}) {
-        // Consult writes nothing, so the contents are the same work: measure it once. Without
-        // questions and would-fire rules, only the bytes a service sends are measured.
+        // Consult writes nothing, so the contents are the same work: measure it once. The
+        // how-only content is measured as wire bytes only.
         if (answer == Answer::kKept && content != Content::kHow) continue;
         if (content == Content::kHowOnly && answer != Answer::kWire) continue;
         std::string name = std::string("BM_Diagnose/") + example +

@@ -44,6 +44,13 @@ echo "run.sh: our engine against CLIPS" >&2
 # context for the table above, whose faster CLIPS the ratios are judged against.
 "${engine_cpu[@]}" "$build/bench/compare/compare_bench" --clips-assert string --rounds 3 \
   --default-rounds 0 --markdown "$work/compare_string.md"
+# Its diagnosis table alone: from the line that introduces it to the blank line after it.
+string_table="$(awk '/^One diagnosis, microseconds:/ {on = 1} on && /^$/ && rows {exit}
+                     on {print; if (/^[|]/) rows = 1}' "$work/compare_string.md")"
+if [[ "$string_table" != *"| CLIPS |"* ]]; then
+  echo "run.sh: no diagnosis table in the string-assert run's output" >&2
+  exit 1
+fi
 
 echo "run.sh: alignd under load" >&2
 "$build/bench/served/load_bench" --alignd "$build/service/alignd" --rules "$root/rules" \
@@ -86,8 +93,7 @@ commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet --
   echo "so its time includes parsing the strings. For context only: the ratios above, against the"
   echo "faster CLIPS, are the ones the targets are judged on."
   echo
-  awk '/^One diagnosis, microseconds:/ {on = 1} on && /^$/ && rows {exit} on {print; if (/^[|]/) rows = 1}' \
-    "$work/compare_string.md"
+  echo "$string_table"
   echo
   cat "$work/served.md"
   if [[ -f "$root/bench/NOTES.md" ]]; then

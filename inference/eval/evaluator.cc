@@ -230,8 +230,7 @@ double NowContribution(const RuleBase& rule_base, int rule, Evaluation& evaluati
 void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   CertaintyAccumulator now;
   for (int index : rule_base.RulesOf(node)) {
-    const double contribution = NowContribution(rule_base, index, evaluation);
-    if (contribution != 0) now.Add(contribution);
+    now.Add(NowContribution(rule_base, index, evaluation));
   }
   evaluation.certainty[node] = now.Result();
 }
@@ -307,9 +306,9 @@ constexpr uint8_t kRuleMoved = 2;  // a rule of it already re-ran to a different
 constexpr uint8_t kMarked = 1;        // re-run (or already re-run): its inputs changed
 constexpr uint8_t kRunWhenFinal = 2;  // marked, and reads a conclusion: run it in rank order
 
-// Bit for bit: a state that moved only from +0.0 to -0.0 has moved. Its conclusion must be
-// queued so that ResetTo restores the rule, or the next diagnosis on this pooled evaluation
-// would start from a baseline that differs in the sign of a zero (which answers print).
+// Bit for bit: a state that moved only from +0.0 to -0.0 has moved, and its conclusion must be
+// re-combined, or the result would differ from EvaluateAll's in the sign of a zero (which
+// answers print).
 bool SameBits(double a, double b) {
   return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
 }

@@ -63,7 +63,7 @@ struct Evaluation {
   // and ResetTo undoes only that. `mark` is all zero between calls.
   std::vector<int> written_facts;  // indicators LoadFacts set
   std::vector<int> evaluated;      // conclusions EvaluateChanged re-evaluated
-  std::vector<int> rerun_rules;    // rules EvaluateChanged re-ran: the only states that moved
+  std::vector<int> rerun_rules;    // rules EvaluateChanged re-ran: every state that may have moved
   std::vector<uint8_t> mark;       // per node: scratch flags (queued, a rule of it moved)
   // Scratch: the conclusions to re-evaluate, one bit per evaluation rank. Worked off lowest
   // rank first; a conclusion reached through one that changed always ranks higher, so it is

@@ -138,9 +138,9 @@ void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int no
 }
 
 void MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index,
-                       std::vector<int>* out) {
+                       std::vector<int>* missing_out) {
   // Node indices follow id order, so sorting indices sorts ids.
-  std::vector<int>& missing = *out;
+  std::vector<int>& missing = *missing_out;
   missing.clear();
   for (int read : rule_base.rules()[rule_index].reads) {
     if (rule_base.node(read).kind == NodeKind::kIndicator) {
@@ -221,11 +221,10 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
   const int first_failing = blamed >= 0 ? plan[blamed].leaf : -1;
   const bool negated = blamed >= 0 && polarity < 0;
   out.Int(f::kFirstFailing, first_failing);
-  std::vector<int>& missing = missing_;
-  missing.clear();
+  missing_.clear();
   if (state.status != RuleStatus::kFired) {
-    MissingIndicators(rule_base_, evaluation_, rule_index, &missing);
-    for (int node : missing) out.Bytes(f::kMissing, rule_base_.node(node).id);
+    MissingIndicators(rule_base_, evaluation_, rule_index, &missing_);
+    for (int node : missing_) out.Bytes(f::kMissing, rule_base_.node(node).id);
   }
   out.Bool(f::kFirstFailingNegated, negated);
 
@@ -246,8 +245,8 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
     AppendPieces(&text_, {"rule ", rule.id});
     if (outcome == proto::RULE_BLOCKED_BY_UNKNOWN) {
       text_.append(" would fire if ");
-      for (size_t i = 0; i < missing.size(); ++i) {
-        AppendPieces(&text_, {i == 0 ? "" : ", ", rule_base_.node(missing[i]).id});
+      for (size_t i = 0; i < missing_.size(); ++i) {
+        AppendPieces(&text_, {i == 0 ? "" : ", ", rule_base_.node(missing_[i]).id});
       }
       text_.append(" were known");
     } else {

@@ -21,9 +21,9 @@ void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int no
 
 // The unknown indicators a rule that did not fire waits for: those it reads, and those behind
 // any conclusion it reads whose certainty is still open. Node indices, in id order, into
-// `missing` (cleared first: callers listing many rules reuse one vector).
+// `missing_out` (cleared first: callers listing many rules reuse one vector).
 void MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index,
-                       std::vector<int>* missing);
+                       std::vector<int>* missing_out);
 
 // Writes explanations as the wire bytes of alignment.v1.Explanation. One writer serves every
 // node of a diagnosis and keeps its scratch space between them.

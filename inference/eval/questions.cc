@@ -60,6 +60,12 @@ double ImpactBound(const RuleBase& rule_base, const Evaluation& evaluation, int 
 // Impact as reported, to four places: what the ranking compares.
 int64_t Reported(double impact) { return std::llround(impact * 1e4); }
 
+// An indicator whose answers move no cause by more than this is not worth asking about.
+constexpr double kNoImpact = 1e-9;
+// The bound is padded against rounding: a trial and the range are computed by different code,
+// and may differ in the last bit.
+constexpr double kRoundingSlack = 1e-9;
+
 }  // namespace
 
 std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
@@ -72,20 +78,18 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     Fact best_value;
     int best_cause;
     double best_after;
-    size_t cause_impacts;  // where its entries of `cause_impact` start, one per CausesOf(node)
+    size_t first_cause_impact;  // its entries of `cause_impact` start here, one per cause
   };
   if (limit == 0) return {};
 
   // Indicators by how far an answer could move a cause at most, so that once `limit` of them
   // are scored, the rest can be left untried as soon as even their bound ranks below the
-  // last kept. The bound is padded against rounding: a trial and the range are computed by
-  // different code, and may differ in the last bit.
-  constexpr double kRoundingSlack = 1e-9;
+  // last kept.
   std::vector<std::pair<double, int>> by_bound;
   for (int node : rule_base.AskableIndicators()) {
     if (evaluation.facts[node].known) continue;
     const double bound = ImpactBound(rule_base, evaluation, node) + kRoundingSlack;
-    if (bound > 1e-9) by_bound.emplace_back(bound, node);  // else no answer changes a cause
+    if (bound > kNoImpact) by_bound.emplace_back(bound, node);
   }
   std::sort(by_bound.begin(), by_bound.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
@@ -132,7 +136,7 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     // The answer that moves a cause most.
     Scored entry{0, node, {}, -1, 0, cause_impact.size()};
     cause_impact.resize(cause_impact.size() + causes.size(), 0.0);
-    double* const impact_of = &cause_impact[entry.cause_impacts];
+    double* const impact_of = &cause_impact[entry.first_cause_impact];
     Candidates(rule_base, node, &candidates);
     for (const Fact& candidate : candidates) {
       evaluation.facts[node] = candidate;
@@ -164,8 +168,8 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
       flagged.clear();
     }
     evaluation.facts[node] = unknown;
-    if (entry.impact <= 1e-9) {
-      cause_impact.resize(entry.cause_impacts);  // not kept: its room is reused
+    if (entry.impact <= kNoImpact) {
+      cause_impact.resize(entry.first_cause_impact);  // not kept: its room is reused
       continue;
     }
     best_reported.push(Reported(entry.impact));
@@ -200,14 +204,14 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     q.set_question(info.question.empty() ? absl::StrCat("What is ", info.title, "?")
                                          : info.question);
     q.set_impact(std::round(entry.impact * 1e4) / 1e4);
-    const double* const impact_of = &cause_impact[entry.cause_impacts];
+    const double* const impact_of = &cause_impact[entry.first_cause_impact];
     std::vector<size_t> order(causes.size());
     for (size_t c = 0; c < order.size(); ++c) order[c] = c;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       return impact_of[a] > impact_of[b];
     });
     for (size_t c : order) {
-      if (impact_of[c] > 1e-9) q.add_affects(rule_base.node(causes[c]).id);
+      if (impact_of[c] > kNoImpact) q.add_affects(rule_base.node(causes[c]).id);
     }
     q.set_why(absl::StrCat("The answer could change a cause's certainty by up to ",
                            FormatHundredths(entry.impact), ": ", best_why, "."));

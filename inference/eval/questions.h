@@ -14,7 +14,9 @@ namespace align::inference {
 // Unknown, observable indicators ranked by impact: the largest change in any cause's certainty
 // over the values the indicator could take (each side of every threshold the rules use).
 // Ties break by id. Indicators that could change nothing are left out. At most `limit`.
-// Answers are tried out on `evaluation` itself, which is as it was again on return.
+// `evaluation` must be complete and up to date (EvaluateAll, or LoadFacts and EvaluateChanged):
+// the search reads the certainties, the ranges and each rule's contribution. Answers are tried
+// out on it, and it is as it was again on return.
 std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
                                                    Evaluation& evaluation, size_t limit);
 

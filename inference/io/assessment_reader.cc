@@ -72,7 +72,8 @@ class Problems {
       const Problem& problem = *sorted[i];
       std::string line;
       if (problem.at.line > 0) {
-        absl::StrAppend(&line, AbslView(origin), ":", problem.at.line, ":", problem.at.column, ": ");
+        absl::StrAppend(&line, AbslView(origin), ":", problem.at.line, ":", problem.at.column,
+                        ": ");
       }
       if (!problem.path.empty()) absl::StrAppend(&line, problem.path, ": ");
       absl::StrAppend(&line, problem.message);
@@ -402,7 +403,9 @@ class Reader {
     const std::string message =
         ValidUtf8(raw_message) ? std::string(raw_message) : absl::CEscape(AbslView(raw_message));
     const Position at = ToPosition(mark);
-    if (at.line == 0) return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", AbslView(message)));
+    if (at.line == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", AbslView(message)));
+    }
     return absl::InvalidArgumentError(
         absl::StrCat(origin_, ":", at.line, ":", at.column, ": ", AbslView(message)));
   }

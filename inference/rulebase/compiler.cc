@@ -751,19 +751,19 @@ class RuleBaseCompiler {
     }
     // A node's readers are its successors in the graph: the edges, sorted, list them in order.
     const std::vector<std::pair<int, int>> edges = base.graph_.edges();
-    base.reader_conclusions_.assign(n, {});
+    std::vector<std::vector<int>> reader_conclusions(n);
     for (size_t e = 0; e < edges.size();) {
       // Each node's edges are one run of the sorted list.
       const int from = edges[e].first;
       size_t end = e;
       while (end < edges.size() && edges[end].first == from) ++end;
-      std::vector<int>& readers = base.reader_conclusions_[from];
+      std::vector<int>& readers = reader_conclusions[from];
       readers.reserve(end - e);
       for (; e < end; ++e) readers.push_back(edges[e].second);
     }
     // A node leads to a cause if one of its successors does; walk conclusions backwards.
     for (auto it = base.evaluation_order_.rbegin(); it != base.evaluation_order_.rend(); ++it) {
-      for (int next : base.reader_conclusions_[*it]) leads_to_cause[*it] |= leads_to_cause[next];
+      for (int next : reader_conclusions[*it]) leads_to_cause[*it] |= leads_to_cause[next];
     }
     // Each node's inputs, flat: node v's are inputs[input_start[v] .. input_start[v + 1]).
     std::vector<int> input_start(n + 1, 0);

@@ -76,13 +76,6 @@ void RuleBase::IndexForEvaluation() {
   };
   pack([this](size_t n) -> const std::vector<int>& { return nodes_[n].rules; }, rules_of_,
        rules_of_start_);
-  static const std::vector<int> kNone;
-  pack([this](size_t n) -> const std::vector<int>& {
-         return n < reader_conclusions_.size() ? reader_conclusions_[n] : kNone;
-       },
-       readers_, readers_start_);
-  // The packed rows are what everyone reads; the compiler's nested copy is done with.
-  std::vector<std::vector<int>>().swap(reader_conclusions_);
   std::vector<std::vector<int>> reader_rules(nodes_.size());
   for (size_t r = 0; r < rules_.size(); ++r) {
     for (int read : rules_[r].reads) reader_rules[read].push_back(static_cast<int>(r));

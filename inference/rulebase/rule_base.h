@@ -176,11 +176,6 @@ class RuleBase {
   const std::vector<int>& IndicatorsBehind(int conclusion) const {
     return indicators_behind_[conclusion];
   }
-  // For each node: the conclusions with a rule that reads it, sorted. What to re-evaluate when
-  // its value changes, so that a diagnosis touches only the part of the graph its facts reach.
-  absl::Span<const int> ReaderConclusions(int node) const {
-    return Row(readers_, readers_start_[node], readers_start_[node + 1]);
-  }
   // For each node: the rules that read it, by rule index.
   absl::Span<const int> ReaderRules(int node) const {
     return Row(reader_rules_, reader_rules_start_[node], reader_rules_start_[node + 1]);
@@ -200,8 +195,8 @@ class RuleBase {
 
   friend class RuleBaseCompiler;
   explicit RuleBase(int node_count) : graph_(node_count) {}
-  // Packs rules, reads, rules per node and readers per node into flat arrays (RuleCore and the
-  // spans above). The compiler calls it last, once the rules and reader_conclusions_ are final.
+  // Packs rules, reads, rules per node and reader rules per node into flat arrays (RuleCore and
+  // the spans above). The compiler calls it last, once the rules are final.
   void IndexForEvaluation();
 
   std::string id_, version_, title_, digest_;
@@ -215,12 +210,11 @@ class RuleBase {
   DependencyGraph graph_;
   std::vector<int> portfolio_nodes_;
   ObservationSchema schema_;
-  std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_, reader_conclusions_;
+  std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_;
   std::vector<int> askable_indicators_;
   std::vector<RuleCore> cores_;
   std::vector<int> conclusions_read_;
   std::vector<int> rules_of_, rules_of_start_;  // rules per node, as offsets into rules_of_
-  std::vector<int> readers_, readers_start_;    // reader conclusions per node, likewise
   std::vector<int> reader_rules_, reader_rules_start_;  // rules reading each node, likewise
   std::vector<std::vector<double>> thresholds_;
   std::vector<std::vector<double>> trial_numbers_;

@@ -38,7 +38,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 // Certainty tolerance of a single number ("0.91" is 0.905 .. 0.915); portfolio figures are
 // written with one decimal, as reports show them.
 constexpr double kCertaintyTolerance = 0.005;
@@ -390,7 +389,8 @@ class ScenarioParser {
   std::optional<std::string> ScalarText(const YAML::Node& node, const YAML::Mark& at,
                                         std::string_view what, std::string_view expected) {
     if (!node.IsScalar() || node.Scalar().empty()) {
-      Error(at, absl::StrCat(AbslView(what), ": expected ", AbslView(expected), ", got ", ShowNode(node)));
+      Error(at, absl::StrCat(AbslView(what), ": expected ", AbslView(expected), ", got ",
+                             ShowNode(node)));
       return std::nullopt;
     }
     return Text(node);
