@@ -481,6 +481,43 @@ TEST(OpenQuestions, ImpactIsMeasuredFromTheCurrentCertainty) {
             "X (cause.x) would move from 0.4 to 0.88.");
 }
 
+// The same search, counted: with `off` false, cause.x could still reach 0.92 (a, b and d all
+// unknown) and cause.y 0.6 (only through d), so a, b and d are tried first and e last.
+QuestionSearchStats SearchStats(const proto::Assessment& assessment, size_t limit) {
+  std::shared_ptr<const RuleBase> rules = Compile(kQuestionRules);
+  QuestionSearchStats stats;
+  if (rules == nullptr) return stats;
+  Evaluation evaluation(*rules);
+  LoadFacts(*rules, assessment, AnalysePortfolio(assessment), evaluation);
+  EvaluateAll(*rules, evaluation);
+  RankOpenQuestions(*rules, evaluation, limit, &stats);
+  return stats;
+}
+
+TEST(OpenQuestions, IndicatorsThatCannotRankAreLeftUntried) {
+  // One kept: a (0.8) is found first; e could move cause.y by 0.6 at most, below it.
+  QuestionSearchStats one = SearchStats(Assessment(kOffIsFalse), 1);
+  EXPECT_EQ(one.indicators_tried, 3);
+  EXPECT_EQ(one.indicators_untried, 1);
+  // Two kept: the second best is d's 0.6, which e's bound ties; a tie breaks by id, so e is
+  // tried.
+  QuestionSearchStats two = SearchStats(Assessment(kOffIsFalse), 2);
+  EXPECT_EQ(two.indicators_tried, 4);
+  EXPECT_EQ(two.indicators_untried, 0);
+}
+
+TEST(OpenQuestions, AnswersThatMoveNoRuleReEvaluateNothing) {
+  QuestionSearchStats stats = SearchStats(Assessment(kOffIsFalse), 10);
+  EXPECT_EQ(stats.indicators_tried, 4);
+  // a and b each just below, at and just above 50; d and e false and true.
+  EXPECT_EQ(stats.answers_tried, 10);
+  // Only a above 50 (cause.x), b above 50 (cause.x) and d true (cause.x and cause.y) make a
+  // rule fire. The other six answers, e's two among them (`e and off` stays false), change
+  // no rule and re-evaluate nothing; re-evaluating every conclusion that reads the indicator
+  // would have been 12.
+  EXPECT_EQ(stats.conclusions_evaluated, 4);
+}
+
 TEST(OpenQuestions, LimitKeepsTheHighestRanked) {
   EXPECT_THAT(IndicatorsOf(Questions(kQuestionRules, Assessment(kOffIsFalse), 2)),
               ElementsAre("a", "d"));

@@ -69,7 +69,9 @@ constexpr double kRoundingSlack = 1e-9;
 }  // namespace
 
 std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
-                                                   Evaluation& evaluation, size_t limit) {
+                                                   Evaluation& evaluation, size_t limit,
+                                                   QuestionSearchStats* stats) {
+  QuestionSearchStats counted;
   // What the search found for one indicator; the question itself is worded only for those
   // that make the cut.
   struct Scored {
@@ -80,6 +82,7 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     double best_after;
     size_t first_cause_impact;  // its entries of `cause_impact` start here, one per cause
   };
+  if (stats != nullptr) *stats = {};
   if (limit == 0) return {};
 
   // Indicators by how far an answer could move a cause at most, so that once `limit` of them
@@ -123,10 +126,15 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
       flagged.push_back(conclusion);
     }
   };
-  for (const auto& [bound, node] : by_bound) {
+  for (size_t i = 0; i < by_bound.size(); ++i) {
+    const auto [bound, node] = by_bound[i];
     // Ties on the reported impact break by id, so only a bound strictly below the last kept
     // rules an indicator out; every later one has a bound as low or lower.
-    if (best_reported.size() == limit && Reported(bound) < best_reported.top()) break;
+    if (best_reported.size() == limit && Reported(bound) < best_reported.top()) {
+      counted.indicators_untried = static_cast<int>(by_bound.size() - i);
+      break;
+    }
+    ++counted.indicators_tried;
     const std::vector<int>& downstream = rule_base.ToCauses(node);
     const std::vector<int>& causes = rule_base.CausesOf(node);
     const Fact unknown = evaluation.facts[node];
@@ -139,6 +147,7 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     double* const impact_of = &cause_impact[entry.first_cause_impact];
     Candidates(rule_base, node, &candidates);
     for (const Fact& candidate : candidates) {
+      ++counted.answers_tried;
       evaluation.facts[node] = candidate;
       flag_readers(node);
       // In evaluation order, so that everything a conclusion reads is final first.
@@ -162,6 +171,7 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
         }
       }
       // Back to the real evaluation before the next value.
+      counted.conclusions_evaluated += static_cast<int>(touched.size());
       for (auto [d, before] : touched) evaluation.certainty[d] = before;
       for (int n : flagged) stale[n] = 0;
       touched.clear();
@@ -182,6 +192,7 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     if (Reported(a.impact) != Reported(b.impact)) return Reported(a.impact) > Reported(b.impact);
     return rule_base.node(a.node).id < rule_base.node(b.node).id;
   };
+  if (stats != nullptr) *stats = counted;
   const size_t kept = std::min(limit, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + kept, scored.end(), more_impact);
 

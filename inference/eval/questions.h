@@ -17,8 +17,18 @@ namespace align::inference {
 // `evaluation` must be complete and up to date (EvaluateAll, or LoadFacts and EvaluateChanged):
 // the search reads the certainties, the ranges and each rule's contribution. Answers are tried
 // out on it, and it is as it was again on return.
+//
+// `stats`, when given, receives what the search did: it lets tests see that answers which
+// change no rule re-evaluate nothing and that indicators which cannot rank are left untried.
+struct QuestionSearchStats {
+  int indicators_tried = 0;
+  int indicators_untried = 0;     // ruled out by their bound once `limit` were kept
+  int answers_tried = 0;          // one per value tried for an indicator
+  int conclusions_evaluated = 0;  // by all the trials together
+};
 std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
-                                                   Evaluation& evaluation, size_t limit);
+                                                   Evaluation& evaluation, size_t limit,
+                                                   QuestionSearchStats* stats = nullptr);
 
 }  // namespace align::inference
 
