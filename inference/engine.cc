@@ -124,18 +124,26 @@ absl::StatusOr<proto::Explanation> Consultation::Explain(int node) const {
   return ExplainNode(*rule_base_, *evaluation_, node, /*all_rules=*/true);
 }
 
-absl::Status Consultation::WriteDiagnosis(const DiagnoseOptions& options,
-                                          absl::Span<const int> why_not_nodes,
-                                          proto::Diagnosis* out) {
-  // One way of writing a diagnosis: the wire writer's, parsed.
-  std::string bytes;
-  WriteDiagnosisWire(options, why_not_nodes, &bytes);
-  out->Clear();
+namespace {
+
+// One way of writing a diagnosis: the wire writer's bytes, parsed into `out`. Internal if they
+// do not parse, which would be a bug.
+absl::Status ParseDiagnosis(const std::string& bytes, proto::Diagnosis* out) {
   if (!out->ParseFromString(bytes)) {
     out->Clear();
     return absl::InternalError("the diagnosis was written as bytes that do not parse");
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Consultation::WriteDiagnosis(const DiagnoseOptions& options,
+                                          absl::Span<const int> why_not_nodes,
+                                          proto::Diagnosis* out) {
+  std::string bytes;
+  WriteDiagnosisWire(options, why_not_nodes, &bytes);
+  return ParseDiagnosis(bytes, out);
 }
 
 std::vector<ListedConclusion> Consultation::Listed(NodeKind kind,
@@ -282,9 +290,9 @@ absl::StatusOr<std::vector<int>> Engine::FindNodes(absl::Span<const std::string>
 
 absl::Status Engine::DiagnoseInto(const proto::Assessment& assessment,
                                   const DiagnoseOptions& options, proto::Diagnosis* out) const {
-  ASSIGN_OR_RETURN(std::vector<int> why_not_nodes, FindNodes(options.why_not));
-  ASSIGN_OR_RETURN(Consultation consultation, Consult(assessment));
-  return consultation.WriteDiagnosis(options, why_not_nodes, out);
+  std::string bytes;
+  RETURN_IF_ERROR(DiagnoseToWire(assessment, options, &bytes));
+  return ParseDiagnosis(bytes, out);
 }
 
 absl::Status Engine::DiagnoseToWire(const proto::Assessment& assessment,

@@ -30,8 +30,8 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <utility>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"

@@ -415,13 +415,14 @@ rule ey: when e and off then cause.y
 )";
 
 std::vector<proto::OpenQuestion> Questions(const std::string& rules_text,
-                                           const proto::Assessment& assessment, size_t limit) {
+                                           const proto::Assessment& assessment, size_t limit,
+                                           QuestionSearchStats* stats = nullptr) {
   std::shared_ptr<const RuleBase> rules = Compile(rules_text);
   if (rules == nullptr) return {};
   Evaluation evaluation(*rules);
   LoadFacts(*rules, assessment, AnalysePortfolio(assessment), evaluation);
   EvaluateAll(*rules, evaluation);
-  return RankOpenQuestions(*rules, evaluation, limit);
+  return RankOpenQuestions(*rules, evaluation, limit, stats);
 }
 
 std::vector<std::string> IndicatorsOf(const std::vector<proto::OpenQuestion>& questions) {
@@ -484,13 +485,8 @@ TEST(OpenQuestions, ImpactIsMeasuredFromTheCurrentCertainty) {
 // The same search, counted: with `off` false, cause.x could still reach 0.92 (a, b and d all
 // unknown) and cause.y 0.6 (only through d), so a, b and d are tried first and e last.
 QuestionSearchStats SearchStats(const proto::Assessment& assessment, size_t limit) {
-  std::shared_ptr<const RuleBase> rules = Compile(kQuestionRules);
   QuestionSearchStats stats;
-  if (rules == nullptr) return stats;
-  Evaluation evaluation(*rules);
-  LoadFacts(*rules, assessment, AnalysePortfolio(assessment), evaluation);
-  EvaluateAll(*rules, evaluation);
-  RankOpenQuestions(*rules, evaluation, limit, &stats);
+  Questions(kQuestionRules, assessment, limit, &stats);
   return stats;
 }
 

@@ -143,6 +143,12 @@ bool ReadsUndecided(const RuleBase& rule_base, const RuleCore& rule,
   return false;
 }
 
+// What a rule with this premise contributes to its conclusion: cf x premise when it fires,
+// else nothing.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline double Contribution(double cf, const Interval& premise) {
+  return premise.lo > kFiringThreshold ? cf * premise.lo : 0;
+}
+
 // Brings one rule's state up to date from what it reads.
 void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) {
   const RuleCore& rule = rule_base.Core(index);
@@ -151,14 +157,10 @@ void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) 
   state.possible = ReadsUndecided(rule_base, rule, evaluation)
                        ? RunPlan(rule_base, rule, /*possible=*/true, evaluation)
                        : state.premise;
-  if (state.premise.lo > kFiringThreshold) {
-    state.status = RuleStatus::kFired;
-    state.contribution = rule.cf * state.premise.lo;
-  } else {
-    state.status =
-        state.possible.hi > kFiringThreshold ? RuleStatus::kBlocked : RuleStatus::kFailed;
-    state.contribution = 0;
-  }
+  state.contribution = Contribution(rule.cf, state.premise);
+  state.status = state.premise.lo > kFiringThreshold   ? RuleStatus::kFired
+                 : state.possible.hi > kFiringThreshold ? RuleStatus::kBlocked
+                                                        : RuleStatus::kFailed;
 }
 
 // What one rule could still contribute, as the ends of an interval (see Combine).
@@ -223,8 +225,7 @@ void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
 
 double NowContribution(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
   const RuleCore& core = rule_base.Core(rule);
-  const Interval premise = RunPlan(rule_base, core, /*possible=*/false, evaluation);
-  return premise.lo > kFiringThreshold ? core.cf * premise.lo : 0;
+  return Contribution(core.cf, RunPlan(rule_base, core, /*possible=*/false, evaluation));
 }
 
 void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation) {

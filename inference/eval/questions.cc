@@ -71,7 +71,9 @@ constexpr double kRoundingSlack = 1e-9;
 std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
                                                    Evaluation& evaluation, size_t limit,
                                                    QuestionSearchStats* stats) {
-  QuestionSearchStats counted;
+  QuestionSearchStats unwanted;
+  QuestionSearchStats& counted = stats != nullptr ? *stats : unwanted;
+  counted = {};
   // What the search found for one indicator; the question itself is worded only for those
   // that make the cut.
   struct Scored {
@@ -82,7 +84,6 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     double best_after;
     size_t first_cause_impact;  // its entries of `cause_impact` start here, one per cause
   };
-  if (stats != nullptr) *stats = {};
   if (limit == 0) return {};
 
   // Indicators by how far an answer could move a cause at most, so that once `limit` of them
@@ -192,7 +193,6 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     if (Reported(a.impact) != Reported(b.impact)) return Reported(a.impact) > Reported(b.impact);
     return rule_base.node(a.node).id < rule_base.node(b.node).id;
   };
-  if (stats != nullptr) *stats = counted;
   const size_t kept = std::min(limit, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + kept, scored.end(), more_impact);
 
@@ -214,7 +214,7 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     q.set_indicator(info.id);
     q.set_question(info.question.empty() ? absl::StrCat("What is ", info.title, "?")
                                          : info.question);
-    q.set_impact(std::round(entry.impact * 1e4) / 1e4);
+    q.set_impact(static_cast<double>(Reported(entry.impact)) / 1e4);
     const double* const impact_of = &cause_impact[entry.first_cause_impact];
     std::vector<size_t> order(causes.size());
     for (size_t c = 0; c < order.size(); ++c) order[c] = c;
