@@ -27,14 +27,14 @@ EvaluationPool::Lease EvaluationPool::Acquire() {
 }
 
 void EvaluationPool::Release(std::unique_ptr<Evaluation> evaluation) {
-  ResetTo(baseline_, *evaluation);
+  Undo(*evaluation);
   std::lock_guard<std::mutex> lock(mutex_);
   if (free_.size() < kMaxIdle) free_.push_back(std::move(evaluation));
 }
 
 EvaluationPool::Lease::~Lease() {
   if (evaluation_ == nullptr) return;
-  // Unwinding (say, bad_alloc mid-trial) may leave changes ResetTo does not know of: drop the
+  // Unwinding (say, bad_alloc mid-trial) may leave changes Undo does not know of: drop the
   // evaluation rather than hand a damaged one to the next diagnosis.
   if (std::uncaught_exceptions() > 0) return;
   pool_->Release(std::move(evaluation_));

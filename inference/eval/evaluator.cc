@@ -263,7 +263,7 @@ void LoadFacts(const RuleBase& rule_base, absl::Span<const ResolvedObservation> 
     const proto::Observation& observation = *observed;
     const NodeInfo& info = rule_base.node(node);
     Fact& fact = evaluation.facts[node];
-    evaluation.written_facts.push_back(node);
+    evaluation.written_facts.push_back({node, fact});
     switch (observation.value_case()) {
       case proto::Observation::kNumber:
         fact.number = observation.number();
@@ -287,7 +287,7 @@ void LoadFacts(const RuleBase& rule_base, absl::Span<const ResolvedObservation> 
   const std::vector<int>& nodes = rule_base.portfolio_nodes();
   for (size_t i = 0; i < nodes.size() && i < portfolio.figures.size(); ++i) {
     Fact& fact = evaluation.facts[nodes[i]];
-    evaluation.written_facts.push_back(nodes[i]);
+    evaluation.written_facts.push_back({nodes[i], fact});
     fact.known = portfolio.figures[i].has_value();
     fact.number = portfolio.figures[i].value_or(0);
     fact.confidence = 1;
@@ -319,11 +319,13 @@ bool SameState(const RuleState& a, const RuleState& b) {
          SameBits(a.possible.hi, b.possible.hi) && SameBits(a.contribution, b.contribution);
 }
 
-// Re-runs a rule; whether its state moved.
+// Re-runs a rule; whether its state moved. A state that moved is saved for Undo.
 bool Rerun(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
   const RuleState before = evaluation.rules[rule];
   EvaluateRule(rule_base, rule, evaluation);
-  return !SameState(before, evaluation.rules[rule]);
+  if (SameState(before, evaluation.rules[rule])) return false;
+  evaluation.rules_before.push_back({rule, before});
+  return true;
 }
 
 // The rules reading `node` have changed inputs. One that reads facts alone re-runs at once
@@ -356,7 +358,9 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) 
 }  // namespace
 
 void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
-  for (int fact : evaluation.written_facts) MarkReadersOf(rule_base, fact, evaluation);
+  for (const auto& written : evaluation.written_facts) {
+    MarkReadersOf(rule_base, written.node, evaluation);
+  }
   // Lowest rank first: everything a conclusion reads is final before it is evaluated. A
   // conclusion reached through one that changed ranks after it, so its bit is set ahead of the
   // sweep, in the word being worked off or a later one. Rules nothing changed for keep their
@@ -379,6 +383,7 @@ void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
       if (!rule_moved) continue;
       const double certainty = evaluation.certainty[node];
       const Interval range = evaluation.range[node];
+      evaluation.conclusions_before.push_back({node, certainty, range});
       Combine(rule_base, node, evaluation);
       if (!SameBits(evaluation.certainty[node], certainty) ||
           !SameBits(evaluation.range[node].lo, range.lo) ||
@@ -389,18 +394,26 @@ void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
   }
   for (int node : evaluation.evaluated) evaluation.mark[node] = 0;
   for (int rule : evaluation.rerun_rules) evaluation.rule_mark[rule] = 0;
+  evaluation.rerun_rules.clear();
 }
 
-void ResetTo(const Evaluation& baseline, Evaluation& evaluation) {
-  for (int fact : evaluation.written_facts) evaluation.facts[fact] = baseline.facts[fact];
-  for (int node : evaluation.evaluated) {
-    evaluation.certainty[node] = baseline.certainty[node];
-    evaluation.range[node] = baseline.range[node];
+void Undo(Evaluation& evaluation) {
+  // Newest first, so that whatever was overwritten twice ends at its oldest value.
+  for (auto it = evaluation.written_facts.rbegin(); it != evaluation.written_facts.rend(); ++it) {
+    evaluation.facts[it->node] = it->fact;
   }
-  for (int rule : evaluation.rerun_rules) evaluation.rules[rule] = baseline.rules[rule];
+  for (auto it = evaluation.conclusions_before.rbegin(); it != evaluation.conclusions_before.rend();
+       ++it) {
+    evaluation.certainty[it->node] = it->certainty;
+    evaluation.range[it->node] = it->range;
+  }
+  for (auto it = evaluation.rules_before.rbegin(); it != evaluation.rules_before.rend(); ++it) {
+    evaluation.rules[it->rule] = it->state;
+  }
   evaluation.written_facts.clear();
   evaluation.evaluated.clear();
-  evaluation.rerun_rules.clear();
+  evaluation.rules_before.clear();
+  evaluation.conclusions_before.clear();
 }
 
 void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
