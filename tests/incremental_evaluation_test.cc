@@ -69,12 +69,29 @@ void ExpectSameEvaluation(const RuleBase& rules, const Evaluation& expected,
   }
 }
 
+// Rules of one or two simple leaves are evaluated from the copy in their RuleCore; TracePlan
+// always runs the whole plan. The two must agree on every premise, bit for bit.
+void ExpectPlansAgree(const RuleBase& rules, const Evaluation& evaluation,
+                      const std::string& label) {
+  for (size_t r = 0; r < rules.rules().size(); ++r) {
+    const Rule& rule = rules.rules()[r];
+    const Interval premise = TracePlan(rules, rule, evaluation, /*possible=*/false).back();
+    const Interval possible = TracePlan(rules, rule, evaluation, /*possible=*/true).back();
+    const RuleState& state = evaluation.rules[r];
+    EXPECT_EQ(Bits(premise.lo), Bits(state.premise.lo)) << label << " " << rule.id;
+    EXPECT_EQ(Bits(premise.hi), Bits(state.premise.hi)) << label << " " << rule.id;
+    EXPECT_EQ(Bits(possible.lo), Bits(state.possible.lo)) << label << " " << rule.id;
+    EXPECT_EQ(Bits(possible.hi), Bits(state.possible.hi)) << label << " " << rule.id;
+  }
+}
+
 void CheckBothWays(const RuleBase& rules, EvaluationPool& pool, const proto::Assessment& assessment,
                    const std::string& label) {
   PortfolioAnalysis portfolio = AnalysePortfolio(assessment);
   Evaluation full(rules);
   LoadFacts(rules, assessment, portfolio, full);
   EvaluateAll(rules, full);
+  ExpectPlansAgree(rules, full, label);
   {
     EvaluationPool::Lease lease = pool.Acquire();
     LoadFacts(rules, assessment, portfolio, *lease);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "absl/base/attributes.h"
@@ -46,7 +47,9 @@ Interval CompareRange(const Interval& range, ast::CompareOp op, double threshold
 
 // The leaves, comparisons and plan runner are forced inline: they are the innermost loop of
 // every diagnosis, and inlined into EvaluateRule the `possible` flag folds away.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval EvaluateLeaf(const Op& op,
+// `Leaf` is an Op or an InlineLeaf, which holds the kinds tested before the switch and flags.
+template <typename Leaf>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval EvaluateLeaf(const Leaf& op,
                                                           const Evaluation& evaluation,
                                                           bool possible) {
   if (op.code == OpCode::kCompare) {  // the most common leaf, tested first
@@ -66,20 +69,24 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval EvaluateLeaf(const Op& op,
   const Fact& fact = evaluation.facts[op.node];
   if (op.code == OpCode::kKnown) return Truth(fact.known, 1);
   if (!fact.known) return op.code == OpCode::kRamp ? Interval{0, 1} : kUnknownTruth;
-  switch (op.code) {
-    case OpCode::kBetween:
-      return Truth(fact.number >= op.a && fact.number <= op.b, fact.confidence);
-    case OpCode::kIsFlag:
-      return Truth(fact.flag == op.flag, fact.confidence);
-    case OpCode::kInChoices:
-      return Truth(fact.choice >= 0 && ((op.choice_mask >> fact.choice) & 1) != 0,
-                   fact.confidence);
-    case OpCode::kRamp: {
-      double degree = std::clamp((fact.number - op.a) / (op.b - op.a), 0.0, 1.0);
-      return {degree * fact.confidence, degree * fact.confidence};
+  if constexpr (std::is_same_v<Leaf, InlineLeaf>) {
+    return Truth(fact.flag == op.flag, fact.confidence);  // kIsFlag, the one kind left
+  } else {
+    switch (op.code) {
+      case OpCode::kBetween:
+        return Truth(fact.number >= op.a && fact.number <= op.b, fact.confidence);
+      case OpCode::kIsFlag:
+        return Truth(fact.flag == op.flag, fact.confidence);
+      case OpCode::kInChoices:
+        return Truth(fact.choice >= 0 && ((op.choice_mask >> fact.choice) & 1) != 0,
+                     fact.confidence);
+      case OpCode::kRamp: {
+        double degree = std::clamp((fact.number - op.a) / (op.b - op.a), 0.0, 1.0);
+        return {degree * fact.confidence, degree * fact.confidence};
+      }
+      default:
+        return kUnknownTruth;
     }
-    default:
-      return kUnknownTruth;
   }
 }
 
@@ -118,6 +125,14 @@ void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stac
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval RunPlan(const RuleBase& rule_base,
                                                     const RuleCore& rule, bool possible,
                                                     Evaluation& evaluation) {
+  if (rule.inline_leaves != 0) {
+    Interval result = EvaluateLeaf(rule.leaves[0], evaluation, possible);
+    if (rule.inline_leaves == 2) {
+      Join(rule.shape == PlanShape::kAndOfLeaves, EvaluateLeaf(rule.leaves[1], evaluation, possible),
+           result);
+    }
+    return result;
+  }
   absl::Span<const Op> plan = rule_base.Plan(rule);
   if (rule.shape == PlanShape::kLeaf) return EvaluateLeaf(plan[0], evaluation, possible);
   if (rule.shape != PlanShape::kGeneral) {

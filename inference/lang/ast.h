@@ -2,6 +2,7 @@
 #ifndef ALIGN_INFERENCE_LANG_AST_H_
 #define ALIGN_INFERENCE_LANG_AST_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,7 +12,7 @@
 
 namespace align::inference::ast {
 
-enum class CompareOp { kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual };
+enum class CompareOp : uint8_t { kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual };
 
 // "<", "<=", ">", ">=", "=", "!=".
 const char* Spelling(CompareOp op);

@@ -62,6 +62,19 @@ void RuleBase::IndexForEvaluation() {
                static_cast<size_t>(last.arity) + 1 == plan.size()) {
       core.shape = last.code == OpCode::kAnd ? PlanShape::kAndOfLeaves : PlanShape::kOrOfLeaves;
     }
+    const size_t leaf_count = core.shape == PlanShape::kLeaf ? 1 : plan.size() - 1;
+    auto fits_inline = [](const Op& op) {
+      return op.code == OpCode::kCompare || op.code == OpCode::kIsFlag ||
+             op.code == OpCode::kKnown || op.code == OpCode::kCertainty ||
+             op.code == OpCode::kCompareCertainty;
+    };
+    if (core.shape != PlanShape::kGeneral && leaf_count <= 2 &&
+        std::all_of(plan.begin(), plan.begin() + leaf_count, fits_inline)) {
+      core.inline_leaves = static_cast<uint8_t>(leaf_count);
+      for (size_t i = 0; i < leaf_count; ++i) {
+        core.leaves[i] = {plan[i].code, plan[i].compare, plan[i].flag, plan[i].node, plan[i].a};
+      }
+    }
     cores_.push_back(core);
   }
   // Compressed rows: node n's entries are [start[n], start[n + 1]).
