@@ -276,22 +276,23 @@ void LoadFacts(const RuleBase& rule_base, absl::Span<const ResolvedObservation> 
                const PortfolioAnalysis& portfolio, Evaluation& evaluation) {
   for (const auto& [node, observed] : observations) {
     const proto::Observation& observation = *observed;
-    const NodeInfo& info = rule_base.node(node);
+    const ValueType type = rule_base.TypeOf(node);
     Fact& fact = evaluation.facts[node];
     evaluation.written_facts.push_back({node, fact});
     switch (observation.value_case()) {
       case proto::Observation::kNumber:
         fact.number = observation.number();
-        fact.known = info.type == ValueType::kNumber;
+        fact.known = type == ValueType::kNumber;
         break;
       case proto::Observation::kFlag:
         fact.flag = observation.flag();
-        fact.known = info.type == ValueType::kBool;
+        fact.known = type == ValueType::kBool;
         break;
       case proto::Observation::kChoice: {
-        auto it = std::find(info.choices.begin(), info.choices.end(), observation.choice());
-        fact.choice = it == info.choices.end() ? -1 : static_cast<int>(it - info.choices.begin());
-        fact.known = info.type == ValueType::kChoice && fact.choice >= 0;
+        const std::vector<std::string>& choices = rule_base.node(node).choices;
+        auto it = std::find(choices.begin(), choices.end(), observation.choice());
+        fact.choice = it == choices.end() ? -1 : static_cast<int>(it - choices.begin());
+        fact.known = type == ValueType::kChoice && fact.choice >= 0;
         break;
       }
       case proto::Observation::VALUE_NOT_SET:

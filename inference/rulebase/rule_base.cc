@@ -77,6 +77,8 @@ void RuleBase::IndexForEvaluation() {
     }
     cores_.push_back(core);
   }
+  value_types_.clear();
+  for (const NodeInfo& node : nodes_) value_types_.push_back(node.type);
   // Compressed rows: node n's entries are [start[n], start[n + 1]).
   auto pack = [this](auto&& row, std::vector<int>& flat, std::vector<int>& start) {
     flat.clear();

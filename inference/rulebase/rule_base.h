@@ -25,7 +25,7 @@ enum class NodeKind { kIndicator, kFinding, kPattern, kCause, kAction };
 // "indicator", "finding", "pattern", "cause", "action".
 absl::string_view KindName(NodeKind kind);
 
-enum class ValueType { kNumber, kBool, kChoice };
+enum class ValueType : uint8_t { kNumber, kBool, kChoice };
 
 // A declared indicator or conclusion.
 struct NodeInfo {
@@ -192,6 +192,8 @@ class RuleBase {
   const std::vector<int>& IndicatorsBehind(int conclusion) const {
     return indicators_behind_[conclusion];
   }
+  // NodeInfo::type, one byte per node: loading a fact needs only this of its NodeInfo.
+  ValueType TypeOf(int node) const { return value_types_[node]; }
   // For each node: the rules that read it, by rule index.
   absl::Span<const int> ReaderRules(int node) const {
     return Row(reader_rules_, reader_rules_start_[node], reader_rules_start_[node + 1]);
@@ -229,6 +231,7 @@ class RuleBase {
   std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_;
   std::vector<int> askable_indicators_;
   std::vector<RuleCore> cores_;
+  std::vector<ValueType> value_types_;
   std::vector<int> conclusions_read_;
   std::vector<int> rules_of_, rules_of_start_;  // rules per node, as offsets into rules_of_
   std::vector<int> reader_rules_, reader_rules_start_;  // rules reading each node, likewise
