@@ -265,7 +265,8 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
 absl::StatusOr<Consultation> Engine::Consult(const proto::Assessment& assessment) const {
   const RuleBase& rules = *rule_base_;
   std::vector<ResolvedObservation> observations;
-  RETURN_IF_ERROR(ValidateAssessment(assessment, rules.schema(), &observations));
+  RETURN_IF_ERROR(
+      ValidateAssessment(assessment, rules.schema(), rules.observation_index(), &observations));
   Consultation consultation(*pool_,
                             assessment.service_areas().empty()
                                 ? std::nullopt

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "inference/io/yaml_documents.h"
+#include "inference/io/observation_index.h"
 #include "inference/io/yaml_scalars.h"
 #include "inference/portfolio/portfolio.h"
 #include "inference/util/absl_view.h"
@@ -868,16 +869,8 @@ std::string PathOf(Path&& path) {
   }
 }
 
-}  // namespace
-
-absl::Status ValidateAssessment(const proto::Assessment& assessment,
-                                const ObservationSchema& schema) {
-  return ValidateAssessment(assessment, schema, nullptr);
-}
-
-absl::Status ValidateAssessment(const proto::Assessment& assessment,
-                                const ObservationSchema& schema,
-                                std::vector<ResolvedObservation>* resolved) {
+absl::Status Validate(const proto::Assessment& assessment, const ObservationSchema& schema,
+                      const ObservationIndex* index, std::vector<ResolvedObservation>* resolved) {
   if (resolved != nullptr) {
     resolved->clear();
     resolved->reserve(assessment.observations_size());
@@ -946,7 +939,10 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
       found.push_back({id, std::move(at), std::move(message)});
     };
     // A declared id is a well-formed one: the checks of the id itself wait for a miss.
-    if (auto declared = schema.find(*id); declared == schema.end()) {
+    if (const int node = index != nullptr ? index->NodeIfFits(*id, observation) : -1;
+        node >= 0) {
+      if (resolved != nullptr) resolved->push_back({node, &observation});
+    } else if (auto declared = schema.find(*id); declared == schema.end()) {
       if (IsBlank(*id) || !ValidUtf8(*id)) {
         add(path(), Expected("an indicator id", Quote(*id)));
         continue;
@@ -978,6 +974,25 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
   }
   if (problems.empty()) return absl::OkStatus();
   return problems.ToStatus("");
+}
+
+}  // namespace
+
+absl::Status ValidateAssessment(const proto::Assessment& assessment,
+                                const ObservationSchema& schema) {
+  return ValidateAssessment(assessment, schema, nullptr);
+}
+
+absl::Status ValidateAssessment(const proto::Assessment& assessment,
+                                const ObservationSchema& schema,
+                                std::vector<ResolvedObservation>* resolved) {
+  return Validate(assessment, schema, nullptr, resolved);
+}
+
+absl::Status ValidateAssessment(const proto::Assessment& assessment,
+                                const ObservationSchema& schema, const ObservationIndex& index,
+                                std::vector<ResolvedObservation>* resolved) {
+  return Validate(assessment, schema, &index, resolved);
 }
 
 }  // namespace align::inference

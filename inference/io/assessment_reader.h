@@ -68,6 +68,13 @@ absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                 const ObservationSchema& schema,
                                 std::vector<ResolvedObservation>* resolved);
 
+class ObservationIndex;
+// The same checks and messages, each id looked up in `index` (built from `schema`) first and
+// in `schema` only when the index cannot settle it: what the engine calls per diagnosis.
+absl::Status ValidateAssessment(const proto::Assessment& assessment,
+                                const ObservationSchema& schema, const ObservationIndex& index,
+                                std::vector<ResolvedObservation>* resolved);
+
 }  // namespace align::inference
 
 #endif  // ALIGN_INFERENCE_IO_ASSESSMENT_READER_H_

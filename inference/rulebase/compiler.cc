@@ -678,6 +678,7 @@ class RuleBaseCompiler {
       schema.node = static_cast<int>(&node - base.nodes_.data());
       base.schema_.emplace(node.id, std::move(schema));
     }
+    base.observation_index_ = ObservationIndex(base.schema_);
   }
 
   // RuleBase::TrialNumbers of one number indicator.

@@ -15,6 +15,7 @@
 #include "absl/types/span.h"
 #include "inference/graph/dependency_graph.h"
 #include "inference/io/assessment_reader.h"
+#include "inference/io/observation_index.h"
 #include "inference/lang/ast.h"
 #include "inference/lang/diagnostics.h"
 
@@ -168,6 +169,8 @@ class RuleBase {
   const std::vector<int>& portfolio_nodes() const { return portfolio_nodes_; }
   // The declared (not built-in) indicators, for checking observations.
   const ObservationSchema& schema() const { return schema_; }
+  // The same declarations laid out for the lookup of every observation of a diagnosis.
+  const ObservationIndex& observation_index() const { return observation_index_; }
 
   // For each indicator: the conclusions that lead to a cause and that it can change, in
   // evaluation order (what to re-evaluate when asking about it), and those causes. Empty for
@@ -228,6 +231,7 @@ class RuleBase {
   DependencyGraph graph_;
   std::vector<int> portfolio_nodes_;
   ObservationSchema schema_;
+  ObservationIndex observation_index_;  // built from schema_ once it is final
   std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_;
   std::vector<int> askable_indicators_;
   std::vector<RuleCore> cores_;

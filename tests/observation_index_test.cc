@@ -1,0 +1,167 @@
+#include "inference/io/observation_index.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "inference/io/assessment_reader.h"
+
+namespace align::inference {
+namespace {
+
+IndicatorSchema Declared(IndicatorSchema::Type type, int node, std::optional<double> min = {},
+                         std::optional<double> max = {}) {
+  IndicatorSchema schema;
+  schema.type = type;
+  schema.node = node;
+  schema.min = min;
+  schema.max = max;
+  return schema;
+}
+
+ObservationSchema TestSchema() {
+  using Type = IndicatorSchema::Type;
+  ObservationSchema schema;
+  schema["capacity.utilisation"] = Declared(Type::kNumber, 3, 0, 100);
+  schema["staff.utilisation"] = Declared(Type::kNumber, 4, 0, 100);
+  schema["backlog.age_days"] = Declared(Type::kNumber, 5, 0);
+  schema["it.in_strategy"] = Declared(Type::kBool, 6);
+  schema["trend.direction"] = Declared(Type::kChoice, 7);
+  schema["trend.direction"].choices = {"improving", "flat", "worsening"};
+  schema["a"] = Declared(Type::kNumber, 8);  // no bounds at all
+  schema["ab"] = Declared(Type::kBool, 9);
+  return schema;
+}
+
+proto::Observation Number(double value) {
+  proto::Observation observation;
+  observation.set_number(value);
+  return observation;
+}
+
+proto::Observation Flag(bool value) {
+  proto::Observation observation;
+  observation.set_flag(value);
+  return observation;
+}
+
+proto::Observation Choice(std::string value) {
+  proto::Observation observation;
+  observation.set_choice(std::move(value));
+  return observation;
+}
+
+TEST(ObservationIndex, NumbersWithinTheDeclaredBoundsResolveToTheirNode) {
+  const ObservationSchema schema = TestSchema();
+  const ObservationIndex index(schema);
+  EXPECT_EQ(index.NodeIfFits("capacity.utilisation", Number(92)), 3);
+  EXPECT_EQ(index.NodeIfFits("capacity.utilisation", Number(0)), 3);    // bounds are inclusive
+  EXPECT_EQ(index.NodeIfFits("capacity.utilisation", Number(100)), 3);
+  EXPECT_EQ(index.NodeIfFits("staff.utilisation", Number(50)), 4);
+  EXPECT_EQ(index.NodeIfFits("backlog.age_days", Number(1e12)), 5);     // no upper bound
+  EXPECT_EQ(index.NodeIfFits("a", Number(-1e300)), 8);                   // no bound at all
+}
+
+TEST(ObservationIndex, WhatItCannotSettleIsLeftToTheSchema) {
+  const ObservationSchema schema = TestSchema();
+  const ObservationIndex index(schema);
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(index.NodeIfFits("capacity.utilisation", Number(100.5)), -1);
+  EXPECT_EQ(index.NodeIfFits("capacity.utilisation", Number(-0.1)), -1);
+  EXPECT_EQ(index.NodeIfFits("capacity.utilisation", Number(std::nan(""))), -1);
+  EXPECT_EQ(index.NodeIfFits("backlog.age_days", Number(inf)), -1);
+  EXPECT_EQ(index.NodeIfFits("a", Number(-inf)), -1);
+  EXPECT_EQ(index.NodeIfFits("a", Number(std::nan(""))), -1);
+  EXPECT_EQ(index.NodeIfFits("backlog.age_days", Number(-1)), -1);
+  EXPECT_EQ(index.NodeIfFits("it.in_strategy", Number(1)), -1);        // wrong type
+  EXPECT_EQ(index.NodeIfFits("capacity.utilisation", Flag(true)), -1);
+  EXPECT_EQ(index.NodeIfFits("trend.direction", Choice("flat")), -1);  // choices: the schema
+  EXPECT_EQ(index.NodeIfFits("capacity.utilisation", proto::Observation()), -1);  // no value
+  EXPECT_EQ(index.NodeIfFits("capacity.utilisaton", Number(92)), -1);  // undeclared
+  EXPECT_EQ(index.NodeIfFits("", Number(1)), -1);
+  // Ids lie back to back in one block: neither a neighbour's prefix nor two ids run together
+  // are found.
+  EXPECT_EQ(index.NodeIfFits("ab", Flag(false)), 9);
+  EXPECT_EQ(index.NodeIfFits("b", Flag(false)), -1);
+  EXPECT_EQ(index.NodeIfFits("aab", Flag(false)), -1);
+}
+
+TEST(ObservationIndex, AMovedIndexStillFindsShortIds) {
+  const ObservationSchema schema = TestSchema();
+  ObservationIndex index(schema);
+  ObservationIndex moved = std::move(index);
+  EXPECT_EQ(moved.NodeIfFits("a", Number(5)), 8);
+  EXPECT_EQ(moved.NodeIfFits("ab", Flag(true)), 9);
+  ObservationIndex assigned;
+  assigned = std::move(moved);
+  EXPECT_EQ(assigned.NodeIfFits("capacity.utilisation", Number(5)), 3);
+}
+
+TEST(ObservationIndex, AnEmptySchemaFindsNothing) {
+  const ObservationIndex index{ObservationSchema()};
+  EXPECT_EQ(index.NodeIfFits("a", Number(1)), -1);
+  const ObservationIndex unbuilt;
+  EXPECT_EQ(unbuilt.NodeIfFits("a", Number(1)), -1);
+}
+
+// ValidateAssessment with the index must answer exactly as without it: the same status, code
+// and message, and the same observations resolved to the same nodes.
+TEST(ObservationIndex, ValidationWithTheIndexAnswersAsWithout) {
+  const ObservationSchema schema = TestSchema();
+  const ObservationIndex index(schema);
+  const std::vector<std::string> ids = {"capacity.utilisation", "staff.utilisation",
+                                        "backlog.age_days",     "it.in_strategy",
+                                        "trend.direction",      "a",
+                                        "ab",                   "capacity.utilisaton",
+                                        ""};
+  const std::vector<double> numbers = {-1, 0, 50, 100, 100.5, std::nan(""),
+                                       std::numeric_limits<double>::infinity()};
+  const std::vector<std::string> choices = {"flat", "up", ""};
+  std::mt19937 random(20261127);
+  int failures = 0, passes = 0;
+  for (int round = 0; round < 2000; ++round) {
+    proto::Assessment assessment;
+    const bool clean = random() % 2 == 0;  // half the rounds stay within the declarations
+    for (const std::string& id : ids) {
+      const auto declared = schema.find(id);
+      if (random() % 2 == 0 || (clean && declared == schema.end())) continue;
+      proto::Observation& observation = (*assessment.mutable_observations())[id];
+      if (clean) {
+        switch (declared->second.type) {
+          case IndicatorSchema::Type::kNumber: observation.set_number(random() % 101); break;
+          case IndicatorSchema::Type::kBool: observation.set_flag(random() % 2 == 0); break;
+          case IndicatorSchema::Type::kChoice: observation.set_choice("flat"); break;
+        }
+        continue;
+      }
+      switch (random() % 4) {
+        case 0: observation.set_number(numbers[random() % numbers.size()]); break;
+        case 1: observation.set_flag(random() % 2 == 0); break;
+        case 2: observation.set_choice(choices[random() % choices.size()]); break;
+        default: break;  // no value
+      }
+      if (random() % 5 == 0) observation.set_confidence(random() % 2 == 0 ? 0.5 : 1.5);
+    }
+    std::vector<ResolvedObservation> without, with;
+    const absl::Status expected = ValidateAssessment(assessment, schema, &without);
+    const absl::Status actual = ValidateAssessment(assessment, schema, index, &with);
+    ASSERT_EQ(actual, expected) << "round " << round;
+    ASSERT_EQ(with.size(), without.size()) << "round " << round;
+    for (size_t i = 0; i < with.size(); ++i) {
+      EXPECT_EQ(with[i].node, without[i].node) << "round " << round;
+      EXPECT_EQ(with[i].observation, without[i].observation) << "round " << round;
+    }
+    (expected.ok() ? passes : failures)++;
+  }
+  // Both kinds of answer were compared, many times over.
+  EXPECT_GT(passes, 100);
+  EXPECT_GT(failures, 100);
+}
+
+}  // namespace
+}  // namespace align::inference
