@@ -28,7 +28,7 @@ inline std::string GeneratedRuleBase(uint32_t seed) {
   const std::vector<std::pair<std::string, int>> layers = {
       {"finding", 8}, {"pattern", 5}, {"cause", 4}};
   std::vector<std::string> lower;  // conclusions of the layers below
-  const char* ops[] = {">", "<", ">=", "<="};
+  const char* ops[] = {">", "<", ">=", "<=", "=", "!="};
   const char* cfs[] = {"1", "0.8", "0.5", "0.35", "-0.4", "-0.7"};
   int rule = 0;
   for (const auto& [kind, count] : layers) {
@@ -50,7 +50,7 @@ inline std::string GeneratedRuleBase(uint32_t seed) {
         };
         auto leaf = [&]() -> std::string {
           switch (lower.empty() ? pick(5) : pick(7)) {
-            case 0: return number() + " " + ops[pick(4)] + " " + threshold();
+            case 0: return number() + " " + ops[pick(6)] + " " + threshold();
             case 1: return number() + " between " + two_thresholds(true);
             case 2: return "ramp(" + number() + ", " + two_thresholds(false) + ")";
             case 3: return "b" + std::to_string(pick(kFlags)) + (pick(2) ? " = true" : "");
@@ -60,10 +60,11 @@ inline std::string GeneratedRuleBase(uint32_t seed) {
           }
         };
         std::string condition;
-        switch (pick(5)) {
+        switch (pick(6)) {
           case 0: condition = leaf(); break;
           case 1: condition = leaf() + " and " + leaf(); break;
           case 2: condition = leaf() + " or " + leaf() + " or " + leaf(); break;
+          case 5: condition = leaf() + " or " + leaf(); break;
           case 3: condition = "not (" + leaf() + " and " + leaf() + ")"; break;
           default: condition = "(" + leaf() + " or " + leaf() + ") and not " + leaf(); break;
         }

@@ -6,10 +6,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "inference/engine.h"
@@ -43,15 +46,14 @@ void ExpectSameEvaluation(const RuleBase& rules, const Evaluation& expected,
                           const Evaluation& actual, const std::string& label) {
   for (size_t node = 0; node < rules.nodes().size(); ++node) {
     const std::string& id = rules.node(static_cast<int>(node)).id;
+    // Every field, known or not: a fact handed back must be the baseline's to the bit.
     EXPECT_EQ(expected.facts[node].known, actual.facts[node].known) << label << " " << id;
-    if (expected.facts[node].known) {
-      EXPECT_EQ(Bits(expected.facts[node].number), Bits(actual.facts[node].number))
-          << label << " " << id;
-      EXPECT_EQ(expected.facts[node].flag, actual.facts[node].flag) << label << " " << id;
-      EXPECT_EQ(expected.facts[node].choice, actual.facts[node].choice) << label << " " << id;
-      EXPECT_EQ(Bits(expected.facts[node].confidence), Bits(actual.facts[node].confidence))
-          << label << " " << id;
-    }
+    EXPECT_EQ(Bits(expected.facts[node].number), Bits(actual.facts[node].number))
+        << label << " " << id;
+    EXPECT_EQ(expected.facts[node].flag, actual.facts[node].flag) << label << " " << id;
+    EXPECT_EQ(expected.facts[node].choice, actual.facts[node].choice) << label << " " << id;
+    EXPECT_EQ(Bits(expected.facts[node].confidence), Bits(actual.facts[node].confidence))
+        << label << " " << id;
     EXPECT_EQ(Bits(expected.certainty[node]), Bits(actual.certainty[node])) << label << " " << id;
     EXPECT_EQ(Bits(expected.range[node].lo), Bits(actual.range[node].lo)) << label << " " << id;
     EXPECT_EQ(Bits(expected.range[node].hi), Bits(actual.range[node].hi)) << label << " " << id;
@@ -164,6 +166,69 @@ TEST(IncrementalEvaluation, GeneratedRuleBasesMatchFullEvaluation) {
       if (testing::Test::HasFailure()) return;
     }
   }
+}
+
+// Which rules are evaluated from the leaves kept in their RuleCore, and that those agree with
+// the plan on every kind and shape kept there (ExpectPlansAgree, over every value around the
+// thresholds).
+TEST(IncrementalEvaluation, RulesOfOneOrTwoSimpleLeavesAreKeptInTheirCore) {
+  CompileResult compiled = CompileRuleBase({{"rules/inline.rules", R"(rulebase inline.test version "1"
+  title: "Inline leaves"
+indicator n0: number
+  title: "N0"
+  range: 0 .. 100
+indicator b0: bool
+  title: "B0"
+finding finding.f
+  title: "F"
+cause cause.c
+  title: "C"
+rule r_leaf: when n0 > 10 then finding.f
+  because "One comparison."
+rule r_and: when n0 >= 10 and b0 then finding.f cf 0.5
+  because "Two leaves."
+rule r_or: when n0 = 10 or known(n0) then finding.f cf 0.7
+  because "Or of two."
+rule r_three: when n0 > 10 and b0 and known(n0) then finding.f cf 0.4
+  because "Three leaves."
+rule r_ramp: when ramp(n0, 10, 20) and b0 then finding.f cf 0.3
+  because "A ramp."
+rule r_not: when not n0 > 10 then finding.f cf -0.5
+  because "A not."
+rule r_read: when finding.f > 0.4 or finding.f then cause.c
+  because "Conclusions read."
+rule r_flag_or: when n0 != 10 or b0 = false then cause.c cf 0.6
+  because "Or of two, a flag."
+)"}});
+  ASSERT_NE(compiled.rule_base, nullptr) << compiled.diagnostics.Format();
+  const RuleBase& rules = *compiled.rule_base;
+  const std::vector<std::pair<std::string, int>> expected = {
+      {"r_leaf", 1}, {"r_and", 2},  {"r_or", 2},   {"r_three", 0},
+      {"r_ramp", 0}, {"r_not", 0},  {"r_read", 2}, {"r_flag_or", 2}};
+  for (const auto& [id, inline_leaves] : expected) {
+    const std::optional<int> rule = rules.FindRule(id);
+    ASSERT_TRUE(rule.has_value()) << id;
+    EXPECT_EQ(rules.Core(*rule).inline_leaves, inline_leaves) << id;
+  }
+  auto pool = std::make_shared<EvaluationPool>(compiled.rule_base);
+  int cases = 0;
+  for (double n0 : {-1.0, 0.0, 5.0, 10.0, 10.5, 15.0, 20.0, 100.0}) {  // -1: not observed
+    for (int b0 : {-1, 0, 1}) {
+      for (double confidence : {0.0, 0.6}) {  // 0: not given
+        proto::Assessment assessment;
+        auto& observations = *assessment.mutable_observations();
+        if (n0 >= 0) {
+          observations["n0"].set_number(n0);
+          observations["n0"].set_confidence(confidence);
+        }
+        if (b0 >= 0) observations["b0"].set_flag(b0 == 1);
+        CheckBothWays(rules, *pool, assessment,
+                      absl::StrCat("n0 ", n0, " b0 ", b0, " confidence ", confidence));
+        ++cases;
+      }
+    }
+  }
+  EXPECT_EQ(cases, 48);
 }
 
 // A rule whose premise moves only from +0.0 to -0.0 keeps its status: the pooled evaluation

@@ -1,6 +1,7 @@
 #include "inference/io/observation_index.h"
 
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <random>
 #include <string>
@@ -10,6 +11,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "inference/io/assessment_reader.h"
+#include "inference/rulebase/loader.h"
+#include "inference/rulebase/rule_base.h"
 
 namespace align::inference {
 namespace {
@@ -107,6 +110,39 @@ TEST(ObservationIndex, AnEmptySchemaFindsNothing) {
   EXPECT_EQ(index.NodeIfFits("a", Number(1)), -1);
   const ObservationIndex unbuilt;
   EXPECT_EQ(unbuilt.NodeIfFits("a", Number(1)), -1);
+}
+
+// The index a compiled rule base builds covers its whole schema: every declared number or flag
+// resolves to the schema's node, at both ends of its range; every choice is left to the schema.
+TEST(ObservationIndex, TheStandardRuleBaseIndexesItsWholeSchema) {
+  auto rules = LoadRuleBase(std::filesystem::path(ALIGN_SOURCE_DIR) / "rules");
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  const ObservationIndex& index = (*rules)->observation_index();
+  int numbers = 0, flags = 0, choices = 0;
+  for (const auto& [id, declared] : (*rules)->schema()) {
+    switch (declared.type) {
+      case IndicatorSchema::Type::kNumber:
+        EXPECT_EQ(index.NodeIfFits(id, Number(declared.min.value_or(-1e9))), declared.node) << id;
+        EXPECT_EQ(index.NodeIfFits(id, Number(declared.max.value_or(1e9))), declared.node) << id;
+        ++numbers;
+        break;
+      case IndicatorSchema::Type::kBool:
+        EXPECT_EQ(index.NodeIfFits(id, Flag(true)), declared.node) << id;
+        ++flags;
+        break;
+      case IndicatorSchema::Type::kChoice:
+        EXPECT_EQ(index.NodeIfFits(id, Choice(declared.choices.empty() ? "any"
+                                                                         : declared.choices[0])),
+                  -1)
+            << id;
+        ++choices;
+        break;
+    }
+    EXPECT_GE(declared.node, 0) << id;
+  }
+  EXPECT_EQ(numbers + flags + choices, 41);  // the declared indicators; built-ins are not in it
+  EXPECT_GT(numbers, 0);
+  EXPECT_GT(flags, 0);
 }
 
 // ValidateAssessment with the index must answer exactly as without it: the same status, code

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/base/attributes.h"
+#include "absl/base/macros.h"
 #include "absl/container/fixed_array.h"
 #include "inference/eval/certainty.h"
 
@@ -70,7 +71,9 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval EvaluateLeaf(const Leaf& op,
   if (op.code == OpCode::kKnown) return Truth(fact.known, 1);
   if (!fact.known) return op.code == OpCode::kRamp ? Interval{0, 1} : kUnknownTruth;
   if constexpr (std::is_same_v<Leaf, InlineLeaf>) {
-    return Truth(fact.flag == op.flag, fact.confidence);  // kIsFlag, the one kind left
+    // kIsFlag, the one kind left of those IndexForEvaluation inlines (its `fits_inline`).
+    ABSL_ASSERT(op.code == OpCode::kIsFlag);
+    return Truth(fact.flag == op.flag, fact.confidence);
   } else {
     switch (op.code) {
       case OpCode::kBetween:
@@ -128,8 +131,8 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval RunPlan(const RuleBase& rule_base,
   if (rule.inline_leaves != 0) {
     Interval result = EvaluateLeaf(rule.leaves[0], evaluation, possible);
     if (rule.inline_leaves == 2) {
-      Join(rule.shape == PlanShape::kAndOfLeaves, EvaluateLeaf(rule.leaves[1], evaluation, possible),
-           result);
+      const bool is_and = rule.shape == PlanShape::kAndOfLeaves;
+      Join(is_and, EvaluateLeaf(rule.leaves[1], evaluation, possible), result);
     }
     return result;
   }
@@ -335,7 +338,9 @@ bool SameState(const RuleState& a, const RuleState& b) {
          SameBits(a.possible.hi, b.possible.hi) && SameBits(a.contribution, b.contribution);
 }
 
-// Re-runs a rule; whether its state moved. A state that moved is saved for Undo.
+// Re-runs a rule; whether its state moved. A state that moved is saved for Undo. Should that
+// save throw, the change is not in the log: a pool drops an evaluation handed back while an
+// exception unwinds (EvaluationPool::Lease), so it never serves again.
 bool Rerun(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
   const RuleState before = evaluation.rules[rule];
   EvaluateRule(rule_base, rule, evaluation);

@@ -77,7 +77,7 @@ struct Evaluation {
     double certainty;
     Interval range;
   };
-  std::vector<SavedFact> written_facts;             // indicators LoadFacts set
+  std::vector<SavedFact> written_facts;             // indicators LoadFacts set, as they were
   std::vector<SavedRule> rules_before;              // rules EvaluateChanged moved
   std::vector<SavedConclusion> conclusions_before;  // conclusions EvaluateChanged re-combined
   std::vector<int> evaluated;      // conclusions EvaluateChanged re-evaluated
@@ -107,8 +107,9 @@ void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation);
 // assessment reaches, not the size of the rule base. The result equals EvaluateAll's.
 void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation);
 
-// Undoes LoadFacts and EvaluateChanged: `evaluation` equals the baseline it held before again.
-// Anything else that writes to the evaluation must put back what it wrote itself.
+// Undoes LoadFacts and EvaluateChanged: `evaluation` is again what it was before LoadFacts (for
+// a pooled evaluation, the baseline). Anything else that writes to the evaluation must put back
+// what it wrote itself.
 void Undo(Evaluation& evaluation);
 
 // Re-evaluates only `nodes` (conclusions, in evaluation order), every rule of each.

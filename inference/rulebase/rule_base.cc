@@ -63,6 +63,7 @@ void RuleBase::IndexForEvaluation() {
       core.shape = last.code == OpCode::kAnd ? PlanShape::kAndOfLeaves : PlanShape::kOrOfLeaves;
     }
     const size_t leaf_count = core.shape == PlanShape::kLeaf ? 1 : plan.size() - 1;
+    // The kinds an InlineLeaf can hold; EvaluateLeaf's InlineLeaf branch handles exactly these.
     auto fits_inline = [](const Op& op) {
       return op.code == OpCode::kCompare || op.code == OpCode::kIsFlag ||
              op.code == OpCode::kKnown || op.code == OpCode::kCertainty ||
