@@ -6,10 +6,14 @@
 #define ALIGN_TESTS_GENERATED_RULE_BASE_H_
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "gtest/gtest.h"
+#include "inference/rulebase/compiler.h"
 
 namespace align::inference {
 
@@ -75,6 +79,15 @@ inline std::string GeneratedRuleBase(uint32_t seed) {
     lower.insert(lower.end(), declared.begin(), declared.end());
   }
   return text;
+}
+
+// GeneratedRuleBase(seed), compiled. A seed that does not compile fails the calling test, with
+// the compiler's diagnostics, and gives null.
+inline std::shared_ptr<const RuleBase> CompileGeneratedRuleBase(uint32_t seed) {
+  CompileResult compiled = CompileRuleBase({{"generated.rules", GeneratedRuleBase(seed)}});
+  EXPECT_NE(compiled.rule_base, nullptr) << "seed " << seed << "\n"
+                                         << compiled.diagnostics.Format();
+  return compiled.rule_base;
 }
 
 }  // namespace align::inference
