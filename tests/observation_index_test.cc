@@ -105,6 +105,95 @@ TEST(ObservationIndex, AMovedIndexStillFindsShortIds) {
   EXPECT_EQ(assigned.NodeIfFits("capacity.utilisation", Number(5)), 3);
 }
 
+TEST(ObservationIndex, ACopyAnswersAsTheOriginal) {
+  const ObservationSchema schema = TestSchema();
+  const ObservationIndex index(schema);
+  const ObservationIndex copy = index;
+  EXPECT_EQ(copy.NodeIfFits("a", Number(5)), 8);
+  EXPECT_EQ(copy.NodeIfFits("ab", Flag(true)), 9);
+  EXPECT_EQ(copy.NodeIfFits("capacity.utilisation", Number(101)), -1);
+}
+
+// Ids that the table files under the same first slot sit one after another; every one is
+// found, also where the run wraps past the table's end, and an undeclared id filed there too
+// is not. Eight ids make a table of sixteen slots, so the first slot is the hash mod 16.
+TEST(ObservationIndex, IdsFiledUnderOneSlotAreAllFoundAcrossTheTableEnd) {
+  std::vector<std::string> colliding;
+  for (int i = 0; colliding.size() < 9; ++i) {
+    std::string id = "indicator." + std::to_string(i);
+    if (ObservationIndex::Hash(id) % 16 == 15) colliding.push_back(std::move(id));
+  }
+  const std::string undeclared = colliding.back();
+  colliding.pop_back();
+  ObservationSchema schema;
+  for (size_t i = 0; i < colliding.size(); ++i) {
+    schema[colliding[i]] = Declared(IndicatorSchema::Type::kNumber, static_cast<int>(i));
+  }
+  const ObservationIndex index(schema);
+  for (size_t i = 0; i < colliding.size(); ++i) {
+    EXPECT_EQ(index.NodeIfFits(colliding[i], Number(1)), static_cast<int>(i)) << colliding[i];
+  }
+  EXPECT_EQ(index.NodeIfFits(undeclared, Number(1)), -1);
+}
+
+// Thousands of ids of every length from 1 to 40 (every way the hash and the comparison read
+// a tail): each is found, and none of its one-byte edits, prefixes or extensions is unless it
+// is itself declared.
+TEST(ObservationIndex, IdsOfEveryLengthAreFoundAndTheirNearMissesAreNot) {
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789._";
+  std::mt19937 random(42);
+  ObservationSchema schema;
+  std::vector<std::string> ids;
+  for (size_t length = 1; length <= 40; ++length) {
+    for (int n = 0; n < 75; ++n) {
+      std::string id;
+      for (size_t i = 0; i < length; ++i) id += alphabet[random() % alphabet.size()];
+      if (schema.contains(id)) continue;
+      schema[id] = Declared(IndicatorSchema::Type::kBool, static_cast<int>(ids.size()));
+      ids.push_back(id);
+    }
+  }
+  ASSERT_GT(ids.size(), 2900u);
+  const ObservationIndex index(schema);
+  auto expected = [&](const std::string& id) {
+    auto it = schema.find(id);
+    return it == schema.end() ? -1 : it->second.node;
+  };
+  int near_misses = 0;
+  for (const std::string& id : ids) {
+    ASSERT_EQ(index.NodeIfFits(id, Flag(true)), expected(id)) << id;
+    for (size_t at = 0; at < id.size(); ++at) {
+      std::string edited = id;
+      edited[at] = edited[at] == 'a' ? 'b' : 'a';
+      EXPECT_EQ(index.NodeIfFits(edited, Flag(true)), expected(edited)) << edited;
+      near_misses += expected(edited) == -1;
+    }
+    const std::string shorter = id.substr(0, id.size() - 1);
+    EXPECT_EQ(index.NodeIfFits(shorter, Flag(true)), expected(shorter)) << shorter;
+    const std::string longer = id + "x";
+    EXPECT_EQ(index.NodeIfFits(longer, Flag(true)), expected(longer)) << longer;
+    EXPECT_EQ(index.NodeIfFits(std::string(id) + '\0', Flag(true)), -1) << id;
+  }
+  EXPECT_GT(near_misses, 50000);
+}
+
+// A hash that matches is settled by comparing the bytes, read a word at a time: equal runs of
+// every length compare equal, and a difference in any one byte is seen.
+TEST(ObservationIndex, SameBytesSeesADifferenceInAnyByte) {
+  for (size_t size = 0; size <= 40; ++size) {
+    std::string a, b;
+    for (size_t i = 0; i < size; ++i) a += static_cast<char>('a' + i % 26);
+    b = a;
+    EXPECT_TRUE(ObservationIndex::SameBytes(a.data(), b.data(), size)) << size;
+    for (size_t at = 0; at < size; ++at) {
+      std::string edited = b;
+      edited[at] = '#';
+      EXPECT_FALSE(ObservationIndex::SameBytes(a.data(), edited.data(), size))
+          << "size " << size << ", byte " << at;
+    }
+  }
+}
+
 TEST(ObservationIndex, AnEmptySchemaFindsNothing) {
   const ObservationIndex index{ObservationSchema()};
   EXPECT_EQ(index.NodeIfFits("a", Number(1)), -1);

@@ -13,19 +13,35 @@ double CertaintyAccumulator::Result() {
   return CombineContributions(absl::MakeSpan(contributions_));
 }
 
-double CombineContributions(absl::Span<double> contributions) {
-  // One piece of evidence combines to itself exactly (x + 0 and 0 + y are exact): the common
-  // case needs no sorting.
-  if (contributions.empty()) return 0;
-  if (contributions.size() == 1) return contributions[0];
+namespace {
+
+// Puts the smaller of two values first, without a branch: most conclusions have two or three
+// rules, and which contribution is smaller is a coin toss the branch predictor loses.
+inline void Order(double& a, double& b) {
+  const double low = std::min(a, b);
+  b = std::max(a, b);
+  a = low;
+}
+
+}  // namespace
+
+double CombineSeveralContributions(absl::Span<double> contributions) {
+  const size_t n = contributions.size();
   // Floating-point combination is not associative; a fixed order makes it exact-repeatable.
-  // A conclusion has a handful of rules: insertion sort beats std::sort's set-up there.
-  if (contributions.size() <= 16) {
-    for (size_t i = 1; i < contributions.size(); ++i) {
-      const double c = contributions[i];
+  double* c = contributions.data();
+  if (n == 2) {
+    Order(c[0], c[1]);
+  } else if (n == 3) {
+    Order(c[0], c[1]);
+    Order(c[1], c[2]);
+    Order(c[0], c[1]);
+  } else if (n <= 16) {
+    // A handful: insertion sort beats std::sort's set-up there.
+    for (size_t i = 1; i < n; ++i) {
+      const double value = c[i];
       size_t j = i;
-      for (; j > 0 && c < contributions[j - 1]; --j) contributions[j] = contributions[j - 1];
-      contributions[j] = c;
+      for (; j > 0 && value < c[j - 1]; --j) c[j] = c[j - 1];
+      c[j] = value;
     }
   } else {
     std::sort(contributions.begin(), contributions.end());
@@ -34,11 +50,12 @@ double CombineContributions(absl::Span<double> contributions) {
   // out: the signs are known here.
   double positive = 0;
   double negative = 0;
-  for (double c : contributions) {
-    if (c > 0) {
-      positive = positive + c * (1 - positive);
+  for (size_t i = 0; i < n; ++i) {
+    const double value = c[i];
+    if (value > 0) {
+      positive = positive + value * (1 - positive);
     } else {
-      negative = negative + c * (1 + negative);
+      negative = negative + value * (1 + negative);
     }
   }
   return CombineCertainty(positive, negative);

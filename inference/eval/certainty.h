@@ -26,11 +26,19 @@ inline double CombineCertainty(double x, double y) {
   return (x + y) / denominator;
 }
 
+// CombineContributions for two or more.
+double CombineSeveralContributions(absl::Span<double> contributions);
+
 // Combines any number of contributions so that the result does not depend on their order,
 // not even in the last bit: positives and negatives are each combined (both associative) in
 // sorted order, then the two are combined. `contributions` must hold no zeros (a zero is no
-// evidence); it is sorted in place.
-double CombineContributions(absl::Span<double> contributions);
+// evidence); it is sorted in place. Inline for none and one, the usual cases, which need no
+// sorting: one piece of evidence combines to itself exactly (x + 0 and 0 + y are exact).
+inline double CombineContributions(absl::Span<double> contributions) {
+  if (contributions.empty()) return 0;
+  if (contributions.size() == 1) return contributions[0];
+  return CombineSeveralContributions(contributions);
+}
 
 // Collects contributions, skipping zeros, for CombineContributions.
 class CertaintyAccumulator {

@@ -21,16 +21,21 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval Truth(bool holds, double confidence
   return {value, value};
 }
 
+// Each operator as the orderings of x against y it accepts: bit 0 less, bit 1 equal, bit 2
+// greater, bit 3 unordered (a NaN, which only != accepts). Indexed by ast::CompareOp.
+constexpr uint8_t kAcceptedOrderings[] = {0b0001, 0b0011, 0b0100, 0b0110, 0b0010, 0b1101};
+static_assert(static_cast<int>(ast::CompareOp::kLess) == 0 &&
+              static_cast<int>(ast::CompareOp::kLessEqual) == 1 &&
+              static_cast<int>(ast::CompareOp::kGreater) == 2 &&
+              static_cast<int>(ast::CompareOp::kGreaterEqual) == 3 &&
+              static_cast<int>(ast::CompareOp::kEqual) == 4 &&
+              static_cast<int>(ast::CompareOp::kNotEqual) == 5);
+
+// A lookup rather than a switch on `op`: a rule base mixes every operator, so the switch's
+// jump went the wrong way on most comparisons.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Compare(double x, ast::CompareOp op, double y) {
-  switch (op) {
-    case ast::CompareOp::kLess: return x < y;
-    case ast::CompareOp::kLessEqual: return x <= y;
-    case ast::CompareOp::kGreater: return x > y;
-    case ast::CompareOp::kGreaterEqual: return x >= y;
-    case ast::CompareOp::kEqual: return x == y;
-    case ast::CompareOp::kNotEqual: return x != y;
-  }
-  return false;
+  const int ordering = 3 - 3 * (x < y) - 2 * (x == y) - (x > y);
+  return (kAcceptedOrderings[static_cast<uint8_t>(op)] >> ordering) & 1;
 }
 
 // Compares every value in `range` at once: true or false when all agree, else undecided.
@@ -322,6 +327,7 @@ namespace {
 // Per node, while EvaluateChanged runs.
 constexpr uint8_t kQueued = 1;     // its evaluation rank is queued
 constexpr uint8_t kRuleMoved = 2;  // a rule of it already re-ran to a different state
+constexpr uint8_t kRulesWait = 4;  // a rule of it waits to run in rank order (kRunWhenFinal)
 // Per rule.
 constexpr uint8_t kMarked = 1;        // re-run (or already re-run): its inputs changed
 constexpr uint8_t kRunWhenFinal = 2;  // marked, and reads a conclusion: run it in rank order
@@ -366,6 +372,7 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) 
       node_flags |= kRuleMoved;
     } else {
       evaluation.rule_mark[rule] = kMarked | kRunWhenFinal;
+      node_flags |= kRulesWait;
     }
     uint8_t& mark = evaluation.mark[core.conclusion];
     if (mark == 0) {
@@ -393,10 +400,13 @@ void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
       queued[word] &= queued[word] - 1;  // the lowest bit, taken
       const int node = rule_base.evaluation_order()[rank];
       evaluation.evaluated.push_back(node);
-      bool rule_moved = (evaluation.mark[node] & kRuleMoved) != 0;
-      for (int index : rule_base.RulesOf(node)) {
-        if ((evaluation.rule_mark[index] & kRunWhenFinal) != 0) {
-          rule_moved = Rerun(rule_base, index, evaluation) || rule_moved;
+      const uint8_t node_mark = evaluation.mark[node];
+      bool rule_moved = (node_mark & kRuleMoved) != 0;
+      if ((node_mark & kRulesWait) != 0) {
+        for (int index : rule_base.RulesOf(node)) {
+          if ((evaluation.rule_mark[index] & kRunWhenFinal) != 0) {
+            rule_moved = Rerun(rule_base, index, evaluation) || rule_moved;
+          }
         }
       }
       // The conclusion is a function of its rules' states alone: when none moved, neither did

@@ -1,43 +1,125 @@
 #include "inference/io/observation_index.h"
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
-#include "inference/util/absl_view.h"
-
 namespace align::inference {
+namespace {
+
+// Spreads every bit of `x` over all of the result (splitmix64's finaliser).
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111eb;
+  return x ^ (x >> 31);
+}
+
+uint64_t Load64(const char* at) {
+  uint64_t word;
+  std::memcpy(&word, at, sizeof word);
+  return word;
+}
+
+uint32_t Load32(const char* at) {
+  uint32_t word;
+  std::memcpy(&word, at, sizeof word);
+  return word;
+}
+
+}  // namespace
+
+// Whether `size` bytes at `a` and `b` are the same, with loads that overlap instead of a call:
+// ids are a few words long.
+bool ObservationIndex::SameBytes(const char* a, const char* b, size_t size) {
+  if (size >= 8) {
+    for (size_t i = 0; i + 8 < size; i += 8) {
+      if (Load64(a + i) != Load64(b + i)) return false;
+    }
+    return Load64(a + size - 8) == Load64(b + size - 8);
+  }
+  if (size >= 4) {
+    return Load32(a) == Load32(b) && Load32(a + size - 4) == Load32(b + size - 4);
+  }
+  for (size_t i = 0; i < size; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+uint64_t ObservationIndex::Hash(std::string_view id) {
+  const char* at = id.data();
+  size_t left = id.size();
+  uint64_t hash = 0x9e3779b97f4a7c15 ^ left;  // the size first: "ab" and "ab\0" differ
+  for (; left > 8; left -= 8, at += 8) hash = Mix(hash ^ Load64(at));
+  // The last one to eight bytes as one word, every byte in it exactly once for its size.
+  uint64_t tail = 0;
+  if (left >= 4) {
+    tail = (uint64_t{Load32(at)} << 32) | Load32(at + left - 4);
+  } else if (left > 0) {
+    tail = (uint64_t{static_cast<uint8_t>(at[0])} << 16) |
+           (uint64_t{static_cast<uint8_t>(at[left / 2])} << 8) |
+           static_cast<uint8_t>(at[left - 1]);
+  }
+  return Mix(hash ^ tail);
+}
 
 ObservationIndex::ObservationIndex(const ObservationSchema& schema) {
-  size_t total = 0;
-  for (const auto& [id, unused] : schema) total += id.size();
-  ids_ = std::make_unique<char[]>(total + 1);
-  entries_.reserve(schema.size());
-  char* next = ids_.get();
-  for (const auto& [id, declared] : schema) {
-    std::memcpy(next, id.data(), id.size());
-    constexpr double kNoBound = std::numeric_limits<double>::infinity();
-    entries_.emplace(absl::string_view(next, id.size()),
-                     Entry{declared.type, declared.node, declared.min.value_or(-kNoBound),
-                           declared.max.value_or(kNoBound)});
-    next += id.size();
+  size_t declared = 0;
+  for (const auto& [id, unused] : schema) {
+    if (!id.empty()) {
+      ids_ += id;
+      ++declared;
+    }
+  }
+  if (declared == 0) return;
+  slots_.resize(std::bit_ceil(2 * declared));
+  const size_t mask = slots_.size() - 1;
+  constexpr double kNoBound = std::numeric_limits<double>::infinity();
+  uint32_t offset = 0;
+  for (const auto& [id, indicator] : schema) {
+    if (id.empty()) continue;  // never found: the schema words what is wrong with it
+    const uint64_t hash = Hash(id);
+    size_t at = hash & mask;
+    while (slots_[at].id_size != 0) at = (at + 1) & mask;
+    slots_[at] = Slot{hash,
+                      offset,
+                      static_cast<uint32_t>(id.size()),
+                      indicator.type,
+                      indicator.node,
+                      indicator.min.value_or(-kNoBound),
+                      indicator.max.value_or(kNoBound)};
+    offset += static_cast<uint32_t>(id.size());
   }
 }
 
 int ObservationIndex::NodeIfFits(std::string_view id,
                                  const proto::Observation& observation) const {
-  auto it = entries_.find(AbslView(id));
-  if (it == entries_.end()) return -1;
-  const Entry& entry = it->second;
+  if (slots_.empty() || id.empty()) return -1;
+  const uint64_t hash = Hash(id);
+  const size_t mask = slots_.size() - 1;
+  size_t at = hash & mask;
+  const Slot* slot;
+  while (true) {
+    slot = &slots_[at];
+    if (slot->id_size == 0) return -1;  // an empty slot ends the probe: not declared
+    if (slot->hash == hash && slot->id_size == id.size() &&
+        SameBytes(ids_.data() + slot->id_offset, id.data(), id.size())) {
+      break;
+    }
+    at = (at + 1) & mask;
+  }
   switch (observation.value_case()) {
     case proto::Observation::kNumber: {
       const double number = observation.number();
-      const bool fits = entry.type == IndicatorSchema::Type::kNumber && std::isfinite(number) &&
-                        number >= entry.min && number <= entry.max;
-      return fits ? entry.node : -1;
+      const bool fits = slot->type == IndicatorSchema::Type::kNumber && std::isfinite(number) &&
+                        number >= slot->min && number <= slot->max;
+      return fits ? slot->node : -1;
     }
     case proto::Observation::kFlag:
-      return entry.type == IndicatorSchema::Type::kBool ? entry.node : -1;
+      return slot->type == IndicatorSchema::Type::kBool ? slot->node : -1;
     case proto::Observation::kChoice:
     case proto::Observation::VALUE_NOT_SET:
       break;
