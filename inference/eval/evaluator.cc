@@ -172,10 +172,11 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline double Contribution(double cf, const Interva
   return premise.lo > kFiringThreshold ? cf * premise.lo : 0;
 }
 
-// Brings one rule's state up to date from what it reads.
-void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) {
+// One rule's state from what it reads, as it stands in `evaluation`.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline RuleState EvaluatedRule(const RuleBase& rule_base, int index,
+                                                            Evaluation& evaluation) {
   const RuleCore& rule = rule_base.Core(index);
-  RuleState& state = evaluation.rules[index];
+  RuleState state;
   state.premise = RunPlan(rule_base, rule, /*possible=*/false, evaluation);
   state.possible = ReadsUndecided(rule_base, rule, evaluation)
                        ? RunPlan(rule_base, rule, /*possible=*/true, evaluation)
@@ -184,6 +185,12 @@ void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) 
   state.status = state.premise.lo > kFiringThreshold   ? RuleStatus::kFired
                  : state.possible.hi > kFiringThreshold ? RuleStatus::kBlocked
                                                         : RuleStatus::kFailed;
+  return state;
+}
+
+// Brings one rule's state up to date from what it reads.
+void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) {
+  evaluation.rules[index] = EvaluatedRule(rule_base, index, evaluation);
 }
 
 // What one rule could still contribute, as the ends of an interval (see Combine).
@@ -209,6 +216,7 @@ bool Decided(const RuleState& state) {
 // A conclusion's certainty and range from the states of the rules that conclude it.
 void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   const absl::Span<const int> rules = rule_base.RulesOf(node);
+  const double* const cfs = rule_base.CfsOfRulesOf(node).data();
   // The nonzero contributions, now and at each end of what is still possible, side by side in
   // one buffer on the stack: most conclusions have a handful of rules.
   const size_t n = rules.size();
@@ -220,15 +228,15 @@ void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   // While every premise is decided (a point, nothing unknown behind it), what the rules could
   // still contribute is what they contribute now, and the range is the certainty itself.
   bool decided = true;
-  for (int index : rules) {
-    const RuleState& state = evaluation.rules[index];
+  for (size_t i = 0; i < n; ++i) {
+    const RuleState& state = evaluation.rules[rules[i]];
     if (state.status == RuleStatus::kFired && state.contribution != 0) {
       now[now_count++] = state.contribution;
     }
     decided = decided && Decided(state);
     // What this rule could still contribute; the combination is monotone in each argument,
     // so combining the ends gives the ends of the conclusion's range.
-    const auto [low, high] = PossibleContribution(rule_base.Core(index).cf, state.possible);
+    const auto [low, high] = PossibleContribution(cfs[i], state.possible);
     if (low != 0) lowest[lowest_count++] = low;
     if (high != 0) highest[highest_count++] = high;
   }
@@ -348,10 +356,13 @@ bool SameState(const RuleState& a, const RuleState& b) {
 // save throw, the change is not in the log: a pool drops an evaluation handed back while an
 // exception unwinds (EvaluationPool::Lease), so it never serves again.
 bool Rerun(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
-  const RuleState before = evaluation.rules[rule];
-  EvaluateRule(rule_base, rule, evaluation);
-  if (SameState(before, evaluation.rules[rule])) return false;
-  evaluation.rules_before.push_back({rule, before});
+  // Worked out beside the stored state and compared with it, so that a rule that did not move
+  // (about half of those re-run) is neither copied nor written.
+  const RuleState now = EvaluatedRule(rule_base, rule, evaluation);
+  RuleState& stored = evaluation.rules[rule];
+  if (SameState(stored, now)) return false;
+  evaluation.rules_before.push_back({rule, stored});
+  stored = now;
   return true;
 }
 

@@ -92,6 +92,8 @@ void RuleBase::IndexForEvaluation() {
   };
   pack([this](size_t n) -> const std::vector<int>& { return nodes_[n].rules; }, rules_of_,
        rules_of_start_);
+  rule_cfs_of_.clear();
+  for (int rule : rules_of_) rule_cfs_of_.push_back(cores_[rule].cf);
   std::vector<std::vector<int>> reader_rules(nodes_.size());
   for (size_t r = 0; r < rules_.size(); ++r) {
     for (int read : rules_[r].reads) reader_rules[read].push_back(static_cast<int>(r));

@@ -147,6 +147,11 @@ class RuleBase {
   absl::Span<const int> RulesOf(int node) const {
     return Row(rules_of_, rules_of_start_[node], rules_of_start_[node + 1]);
   }
+  // The cfs of RulesOf(node), in the same order: combining a conclusion reads them beside the
+  // rule indices instead of a cache line of each rule's core.
+  absl::Span<const double> CfsOfRulesOf(int node) const {
+    return Row(rule_cfs_of_, rules_of_start_[node], rules_of_start_[node + 1]);
+  }
   const RuleCore& Core(int rule) const { return cores_[rule]; }
   absl::Span<const Op> Plan(const RuleCore& core) const {
     return Row(ops_, core.first_op, core.first_op + core.op_count);
@@ -238,6 +243,7 @@ class RuleBase {
   std::vector<ValueType> value_types_;
   std::vector<int> conclusions_read_;
   std::vector<int> rules_of_, rules_of_start_;  // rules per node, as offsets into rules_of_
+  std::vector<double> rule_cfs_of_;              // the cf of each rule in rules_of_
   std::vector<int> reader_rules_, reader_rules_start_;  // rules reading each node, likewise
   std::vector<std::vector<double>> thresholds_;
   std::vector<std::vector<double>> trial_numbers_;
