@@ -227,7 +227,7 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
   std::string text;
   std::vector<int> missing;
   for (size_t r = 0; r < rules.rules().size() && would_fire < max_would_fire; ++r) {
-    if (evaluation.rules[r].status != RuleStatus::kBlocked) continue;
+    if (evaluation.rules[r].status() != RuleStatus::kBlocked) continue;
     MissingIndicators(rules, evaluation, static_cast<int>(r), &missing);
     if (missing.empty()) continue;
     ++would_fire;

@@ -102,6 +102,12 @@ class Evaluated {
     EXPECT_TRUE(index.has_value()) << id;
     return evaluation_.rules[index.value_or(0)];
   }
+  // The rule's contribution to its conclusion, from its state and its cf.
+  double ContributionOf(const std::string& id) const {
+    auto index = rules_->FindRule(id);
+    EXPECT_TRUE(index.has_value()) << id;
+    return StateOf(id).contribution(rules_->Core(index.value_or(0)).cf);
+  }
   const Fact& FactOf(const std::string& id) const { return evaluation_.facts[Node(id)]; }
   const Evaluation& evaluation() const { return evaluation_; }
 
@@ -129,16 +135,16 @@ TEST(Evaluator, ComparisonDegreeIsPlusOrMinusTheConfidence) {
   SetNumber(high, "load", 60, 0.8);
   Evaluated fired(rules, high);
   EXPECT_THAT(fired.StateOf("r"), PremiseIs(0.8, 0.8));
-  EXPECT_EQ(fired.StateOf("r").status, RuleStatus::kFired);
-  EXPECT_EQ(fired.StateOf("r").contribution, 0.5 * 0.8);
+  EXPECT_EQ(fired.StateOf("r").status(), RuleStatus::kFired);
+  EXPECT_EQ(fired.ContributionOf("r"), 0.5 * 0.8);
   EXPECT_EQ(fired.Certainty("cause.a"), 0.5 * 0.8);
 
   proto::Assessment low = BaseAssessment();
   SetNumber(low, "load", 40, 0.8);
   Evaluated failed(rules, low);
   EXPECT_THAT(failed.StateOf("r"), PremiseIs(-0.8, -0.8));
-  EXPECT_EQ(failed.StateOf("r").status, RuleStatus::kFailed);
-  EXPECT_EQ(failed.StateOf("r").contribution, 0.0);
+  EXPECT_EQ(failed.StateOf("r").status(), RuleStatus::kFailed);
+  EXPECT_EQ(failed.ContributionOf("r"), 0.0);
   EXPECT_EQ(failed.Certainty("cause.a"), 0.0);
 
   // A confidence of 0 (not given) counts as 1.
@@ -249,9 +255,9 @@ rule not_given: when known(backlog) then cause.b
   SetNumber(assessment, "load", 10, 0.5);
   Evaluated e(rules, assessment);
   EXPECT_THAT(e.StateOf("given"), PremiseIs(1.0, 1.0));  // confidence does not weaken known()
-  EXPECT_EQ(e.StateOf("given").status, RuleStatus::kFired);
+  EXPECT_EQ(e.StateOf("given").status(), RuleStatus::kFired);
   EXPECT_THAT(e.StateOf("not_given"), PremiseIs(-1.0, -1.0));
-  EXPECT_EQ(e.StateOf("not_given").status, RuleStatus::kFailed);
+  EXPECT_EQ(e.StateOf("not_given").status(), RuleStatus::kFailed);
 }
 
 // --- Unknowns --------------------------------------------------------------------------------
@@ -265,15 +271,15 @@ rule on_choice: when trend = flat then cause.d
   Evaluated e(rules, BaseAssessment());
   EXPECT_FALSE(e.FactOf("backlog").known);
   EXPECT_THAT(e.StateOf("compare"), PremiseIs(-1.0, 1.0));
-  EXPECT_EQ(e.StateOf("compare").status, RuleStatus::kBlocked);
-  EXPECT_EQ(e.StateOf("compare").contribution, 0.0);
+  EXPECT_EQ(e.StateOf("compare").status(), RuleStatus::kBlocked);
+  EXPECT_EQ(e.ContributionOf("compare"), 0.0);
   EXPECT_EQ(e.Certainty("cause.a"), 0.0);
   EXPECT_THAT(e.StateOf("ramped"), PremiseIs(0.0, 1.0));  // a ramp's degree lies in [0, 1]
-  EXPECT_EQ(e.StateOf("ramped").status, RuleStatus::kBlocked);
+  EXPECT_EQ(e.StateOf("ramped").status(), RuleStatus::kBlocked);
   EXPECT_THAT(e.StateOf("flag"), PremiseIs(-1.0, 1.0));
-  EXPECT_EQ(e.StateOf("flag").status, RuleStatus::kBlocked);
+  EXPECT_EQ(e.StateOf("flag").status(), RuleStatus::kBlocked);
   EXPECT_THAT(e.StateOf("on_choice"), PremiseIs(-1.0, 1.0));
-  EXPECT_EQ(e.StateOf("on_choice").status, RuleStatus::kBlocked);
+  EXPECT_EQ(e.StateOf("on_choice").status(), RuleStatus::kBlocked);
 }
 
 TEST(Evaluator, ThreeValuedLogic) {
@@ -286,17 +292,17 @@ rule not_false: when not f then cause.g
 )");
   Evaluated e(rules, BaseAssessment());
   EXPECT_THAT(e.StateOf("false_and_unknown"), PremiseIs(-1.0, -1.0));
-  EXPECT_EQ(e.StateOf("false_and_unknown").status, RuleStatus::kFailed);
+  EXPECT_EQ(e.StateOf("false_and_unknown").status(), RuleStatus::kFailed);
   EXPECT_THAT(e.StateOf("true_and_unknown"), PremiseIs(-1.0, 1.0));
-  EXPECT_EQ(e.StateOf("true_and_unknown").status, RuleStatus::kBlocked);
+  EXPECT_EQ(e.StateOf("true_and_unknown").status(), RuleStatus::kBlocked);
   EXPECT_THAT(e.StateOf("true_or_unknown"), PremiseIs(1.0, 1.0));
-  EXPECT_EQ(e.StateOf("true_or_unknown").status, RuleStatus::kFired);
+  EXPECT_EQ(e.StateOf("true_or_unknown").status(), RuleStatus::kFired);
   EXPECT_THAT(e.StateOf("false_or_unknown"), PremiseIs(-1.0, 1.0));
-  EXPECT_EQ(e.StateOf("false_or_unknown").status, RuleStatus::kBlocked);
+  EXPECT_EQ(e.StateOf("false_or_unknown").status(), RuleStatus::kBlocked);
   EXPECT_THAT(e.StateOf("not_unknown"), PremiseIs(-1.0, 1.0));
-  EXPECT_EQ(e.StateOf("not_unknown").status, RuleStatus::kBlocked);
+  EXPECT_EQ(e.StateOf("not_unknown").status(), RuleStatus::kBlocked);
   EXPECT_THAT(e.StateOf("not_false"), PremiseIs(1.0, 1.0));
-  EXPECT_EQ(e.StateOf("not_false").status, RuleStatus::kFired);
+  EXPECT_EQ(e.StateOf("not_false").status(), RuleStatus::kFired);
   EXPECT_EQ(e.Certainty("cause.c"), 1.0);
   EXPECT_EQ(e.Certainty("cause.b"), 0.0);
 }
@@ -320,14 +326,14 @@ TEST(Evaluator, PremiseOfExactlyPointTwoDoesNotFire) {
   SetNumber(at, "load", 20);
   Evaluated at_threshold(rules, at);
   EXPECT_THAT(at_threshold.StateOf("r"), PremiseIs(0.2, 0.2));
-  EXPECT_EQ(at_threshold.StateOf("r").status, RuleStatus::kFailed);
+  EXPECT_EQ(at_threshold.StateOf("r").status(), RuleStatus::kFailed);
   EXPECT_EQ(at_threshold.Certainty("cause.a"), 0.0);
 
   proto::Assessment above = BaseAssessment();
   SetNumber(above, "load", 21);
   Evaluated above_threshold(rules, above);
   EXPECT_THAT(above_threshold.StateOf("r"), PremiseIs(0.21, 0.21));
-  EXPECT_EQ(above_threshold.StateOf("r").status, RuleStatus::kFired);
+  EXPECT_EQ(above_threshold.StateOf("r").status(), RuleStatus::kFired);
   EXPECT_EQ(above_threshold.Certainty("cause.a"), 0.21);
 }
 
@@ -335,10 +341,10 @@ TEST(Evaluator, ConfidenceOfExactlyPointTwoDoesNotFire) {
   auto rules = Rules("rule r: when load > 50 then cause.a\n");
   proto::Assessment at = BaseAssessment();
   SetNumber(at, "load", 60, 0.2);
-  EXPECT_EQ(Evaluated(rules, at).StateOf("r").status, RuleStatus::kFailed);
+  EXPECT_EQ(Evaluated(rules, at).StateOf("r").status(), RuleStatus::kFailed);
   proto::Assessment above = BaseAssessment();
   SetNumber(above, "load", 60, 0.21);
-  EXPECT_EQ(Evaluated(rules, above).StateOf("r").status, RuleStatus::kFired);
+  EXPECT_EQ(Evaluated(rules, above).StateOf("r").status(), RuleStatus::kFired);
   EXPECT_EQ(Evaluated(rules, above).Certainty("cause.a"), 0.21);
 }
 
@@ -347,7 +353,7 @@ TEST(Evaluator, ConclusionIsCfTimesPremise) {
   proto::Assessment assessment = BaseAssessment();
   SetNumber(assessment, "load", 45);
   Evaluated e(rules, assessment);
-  EXPECT_EQ(e.StateOf("r").contribution, 0.7 * 0.5);
+  EXPECT_EQ(e.ContributionOf("r"), 0.7 * 0.5);
   EXPECT_EQ(e.Certainty("cause.a"), 0.7 * 0.5);
   EXPECT_DOUBLE_EQ(e.Certainty("cause.a"), 0.35);
 }
@@ -357,8 +363,8 @@ TEST(Evaluator, TwoRulesForOneConclusionCombinePerMycin) {
 rule two: when not f then cause.a cf 0.5
 )");
   Evaluated e(rules, BaseAssessment());
-  EXPECT_EQ(e.StateOf("one").contribution, 0.6);
-  EXPECT_EQ(e.StateOf("two").contribution, 0.5);
+  EXPECT_EQ(e.ContributionOf("one"), 0.6);
+  EXPECT_EQ(e.ContributionOf("two"), 0.5);
   EXPECT_EQ(e.Certainty("cause.a"), CombineCertainty(0.6, 0.5));
   EXPECT_DOUBLE_EQ(e.Certainty("cause.a"), 0.8);  // 0.6 + 0.5 × 0.4
 }
@@ -369,8 +375,8 @@ rule against: when not f then cause.a cf -0.5
 rule only_against: when t then cause.b cf -0.5
 )");
   Evaluated e(rules, BaseAssessment());
-  EXPECT_EQ(e.StateOf("against").status, RuleStatus::kFired);
-  EXPECT_EQ(e.StateOf("against").contribution, -0.5);
+  EXPECT_EQ(e.StateOf("against").status(), RuleStatus::kFired);
+  EXPECT_EQ(e.ContributionOf("against"), -0.5);
   EXPECT_DOUBLE_EQ(e.Certainty("cause.a"), 0.6);  // (0.8 - 0.5) / (1 - 0.5)
   EXPECT_EQ(e.Certainty("cause.b"), -0.5);
 }
@@ -399,7 +405,7 @@ rule use_finding: when finding.f then cause.a
   Evaluated e(rules, assessment);
   EXPECT_EQ(e.Certainty("finding.f"), 0.15);
   EXPECT_THAT(e.StateOf("use_finding"), PremiseIs(0.15, 0.15));
-  EXPECT_EQ(e.StateOf("use_finding").status, RuleStatus::kFailed);
+  EXPECT_EQ(e.StateOf("use_finding").status(), RuleStatus::kFailed);
   EXPECT_EQ(e.Certainty("cause.a"), 0.0);
 }
 
@@ -413,9 +419,9 @@ TEST(Evaluator, RuleOnAFindingThatWaitsForAnUnknownIsBlocked) {
 rule use_finding: when finding.f then cause.a
 )");
   Evaluated e(rules, BaseAssessment());
-  EXPECT_EQ(e.StateOf("make_finding").status, RuleStatus::kBlocked);
+  EXPECT_EQ(e.StateOf("make_finding").status(), RuleStatus::kBlocked);
   EXPECT_EQ(e.Certainty("finding.f"), 0.0);
-  EXPECT_EQ(e.StateOf("use_finding").status, RuleStatus::kBlocked);
+  EXPECT_EQ(e.StateOf("use_finding").status(), RuleStatus::kBlocked);
 }
 
 // --- Facts -----------------------------------------------------------------------------------
@@ -427,7 +433,7 @@ TEST(Evaluator, ObservationOfTheWrongTypeOrAnUndeclaredIdStaysUnknown) {
   SetNumber(assessment, "not.declared", 1);
   Evaluated e(rules, assessment);
   EXPECT_FALSE(e.FactOf("load").known);
-  EXPECT_EQ(e.StateOf("r").status, RuleStatus::kBlocked);
+  EXPECT_EQ(e.StateOf("r").status(), RuleStatus::kBlocked);
 }
 
 TEST(Evaluator, BuiltInPortfolioFiguresAreReadableByRules) {
@@ -457,17 +463,17 @@ rule intent: when portfolio.intent_coverage = 100 then cause.d
   EXPECT_EQ(e.FactOf("portfolio.alignment_index").number, 75.0);
   EXPECT_EQ(e.FactOf("portfolio.capability_utilisation").number, 65.0);  // (3×80 + 20) / 4
   EXPECT_EQ(e.FactOf("portfolio.intent_coverage").number, 100.0);
-  EXPECT_EQ(e.StateOf("wasted").status, RuleStatus::kFired);
-  EXPECT_EQ(e.StateOf("index").status, RuleStatus::kFired);
-  EXPECT_EQ(e.StateOf("used").status, RuleStatus::kFired);
-  EXPECT_EQ(e.StateOf("intent").status, RuleStatus::kFired);
+  EXPECT_EQ(e.StateOf("wasted").status(), RuleStatus::kFired);
+  EXPECT_EQ(e.StateOf("index").status(), RuleStatus::kFired);
+  EXPECT_EQ(e.StateOf("used").status(), RuleStatus::kFired);
+  EXPECT_EQ(e.StateOf("intent").status(), RuleStatus::kFired);
 }
 
 TEST(Evaluator, PortfolioFiguresAreUnknownWithoutServiceAreas) {
   auto rules = Rules("rule wasted: when portfolio.share.wasted_capability >= 25 then cause.a\n");
   Evaluated e(rules, BaseAssessment());
   EXPECT_FALSE(e.FactOf("portfolio.share.wasted_capability").known);
-  EXPECT_EQ(e.StateOf("wasted").status, RuleStatus::kBlocked);
+  EXPECT_EQ(e.StateOf("wasted").status(), RuleStatus::kBlocked);
 }
 
 TEST(Evaluator, EvaluateNodesRecomputesOnlyTheGivenNodes) {

@@ -166,12 +166,6 @@ bool ReadsUndecided(const RuleBase& rule_base, const RuleCore& rule,
   return false;
 }
 
-// What a rule with this premise contributes to its conclusion: cf x premise when it fires,
-// else nothing.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline double Contribution(double cf, const Interval& premise) {
-  return premise.lo > kFiringThreshold ? cf * premise.lo : 0;
-}
-
 // One rule's state from what it reads, as it stands in `evaluation`.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline RuleState EvaluatedRule(const RuleBase& rule_base, int index,
                                                             Evaluation& evaluation) {
@@ -181,10 +175,6 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline RuleState EvaluatedRule(const RuleBase& rule
   state.possible = ReadsUndecided(rule_base, rule, evaluation)
                        ? RunPlan(rule_base, rule, /*possible=*/true, evaluation)
                        : state.premise;
-  state.contribution = Contribution(rule.cf, state.premise);
-  state.status = state.premise.lo > kFiringThreshold   ? RuleStatus::kFired
-                 : state.possible.hi > kFiringThreshold ? RuleStatus::kBlocked
-                                                        : RuleStatus::kFailed;
   return state;
 }
 
@@ -230,8 +220,8 @@ void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   bool decided = true;
   for (size_t i = 0; i < n; ++i) {
     const RuleState& state = evaluation.rules[rules[i]];
-    if (state.status == RuleStatus::kFired && state.contribution != 0) {
-      now[now_count++] = state.contribution;
+    if (const double contribution = state.contribution(cfs[i]); contribution != 0) {
+      now[now_count++] = contribution;
     }
     decided = decided && Decided(state);
     // What this rule could still contribute; the combination is monotone in each argument,
@@ -346,10 +336,10 @@ constexpr uint8_t kRunWhenFinal = 2;  // marked, and reads a conclusion: run it 
 bool SameBits(double a, double b) {
   return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
 }
+// The status and the contribution follow from the intervals (and the rule's fixed cf).
 bool SameState(const RuleState& a, const RuleState& b) {
-  return a.status == b.status && SameBits(a.premise.lo, b.premise.lo) &&
-         SameBits(a.premise.hi, b.premise.hi) && SameBits(a.possible.lo, b.possible.lo) &&
-         SameBits(a.possible.hi, b.possible.hi) && SameBits(a.contribution, b.contribution);
+  return SameBits(a.premise.lo, b.premise.lo) && SameBits(a.premise.hi, b.premise.hi) &&
+         SameBits(a.possible.lo, b.possible.lo) && SameBits(a.possible.hi, b.possible.hi);
 }
 
 // Re-runs a rule; whether its state moved. A state that moved is saved for Undo. Should that

@@ -175,14 +175,16 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
     TracePlan(rule_base_, rule, evaluation_, /*possible=*/true, possible_);
   }
 
-  const auto outcome = state.status == RuleStatus::kFired     ? proto::RULE_FIRED
-                       : state.status == RuleStatus::kBlocked ? proto::RULE_BLOCKED_BY_UNKNOWN
-                                                              : proto::RULE_FAILED;
+  const RuleStatus status = state.status();
+  const double contribution = state.contribution(rule.cf);
+  const auto outcome = status == RuleStatus::kFired     ? proto::RULE_FIRED
+                       : status == RuleStatus::kBlocked ? proto::RULE_BLOCKED_BY_UNKNOWN
+                                                        : proto::RULE_FAILED;
   out.String(f::kRuleId, rule.id);
   out.Int(f::kOutcome, outcome);
   out.Double(f::kRuleCf, rule.cf);
   out.Double(f::kPremise, state.premise.lo);
-  out.Double(f::kContribution, state.contribution);
+  out.Double(f::kContribution, contribution);
   out.String(f::kCondition, rule.condition);
   out.String(f::kBecause, rule.because);
   out.String(f::kSource, rule.source);
@@ -209,7 +211,7 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
     out.String(c::kWording, leaf.wording);
     out.End(condition);
   }
-  auto [blamed, polarity] = state.status == RuleStatus::kFired
+  auto [blamed, polarity] = status == RuleStatus::kFired
                                 ? std::pair<int, int>{-1, 0}
                                 : Blame(plan, possible_, static_cast<int>(plan.size()) - 1, +1);
   // A leaf that holds, only too weakly (a low-confidence observation, a gentle ramp), is not a
@@ -222,7 +224,7 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
   const bool negated = blamed >= 0 && polarity < 0;
   out.Int(f::kFirstFailing, first_failing);
   missing_.clear();
-  if (state.status != RuleStatus::kFired) {
+  if (status != RuleStatus::kFired) {
     MissingIndicators(rule_base_, evaluation_, rule_index, &missing_);
     for (int node : missing_) out.Bytes(f::kMissing, rule_base_.node(node).id);
   }
@@ -234,7 +236,7 @@ void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
     AppendPieces(&text_, {"rule ", rule.id, " fired (premise "});
     AppendHundredths(state.premise.lo, &text_);
     AppendPieces(&text_, {" x cf ", rule.cf_text, " = "});
-    AppendHundredths(state.contribution, &text_);
+    AppendHundredths(contribution, &text_);
     text_.append("): ");
     for (size_t l = 0; l < rule.leaves.size(); ++l) {
       AppendPieces(&text_, {l == 0 ? "" : "; ", rule_base_.node(rule.leaves[l].node).id, " is ",
@@ -304,7 +306,7 @@ void ExplanationWriter::Write(int node, bool all_rules, WireWriter& out) {
                 Certainty(certainty), concluded ? "." : ")."});
   if (info.rules.empty()) text_.append("\n- no rule concludes it.");
   for (int index : info.rules) {
-    const bool fired = evaluation_.rules[index].status == RuleStatus::kFired;
+    const bool fired = evaluation_.rules[index].status() == RuleStatus::kFired;
     if (concluded && !fired && !all_rules) continue;
     const size_t trace = out.Begin(f::kRules);
     WriteRule(index, out);

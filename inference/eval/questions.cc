@@ -118,9 +118,11 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
   std::vector<Fact> candidates;
   auto flag_readers = [&](int node) {
     for (int rule : rule_base.ReaderRules(node)) {
-      const int conclusion = rule_base.Core(rule).conclusion;
+      const RuleCore& core = rule_base.Core(rule);
+      const int conclusion = core.conclusion;
       if (stale[conclusion] != 0) continue;
-      if (NowContribution(rule_base, rule, evaluation) == evaluation.rules[rule].contribution) {
+      if (NowContribution(rule_base, rule, evaluation) ==
+          evaluation.rules[rule].contribution(core.cf)) {
         continue;
       }
       stale[conclusion] = 1;

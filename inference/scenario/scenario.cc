@@ -1215,7 +1215,7 @@ class Checker {
       case ExpectationKind::kNotFired:
       case ExpectationKind::kWouldFire: {
         const int r = *rules_.FindRule(e.subject);
-        const RuleStatus status = evaluation_.rules[r].status;
+        const RuleStatus status = evaluation_.rules[r].status();
         const RuleStatus wanted = e.kind == ExpectationKind::kFired       ? RuleStatus::kFired
                                   : e.kind == ExpectationKind::kWouldFire ? RuleStatus::kBlocked
                                                                           : status;
@@ -1292,7 +1292,7 @@ class Checker {
 
   std::string StatusText(int r) const {
     const RuleState& state = evaluation_.rules[r];
-    switch (state.status) {
+    switch (state.status()) {
       case RuleStatus::kFired:
         return absl::StrCat("fired (premise ", Show(state.premise.lo), ")");
       case RuleStatus::kBlocked:
@@ -1418,7 +1418,7 @@ void ScenarioCoverage::Record(const Evaluation& evaluation) {
   const RuleBase& rules = *rule_base_;
   for (size_t r = 0; r < rules.rules().size(); ++r) {
     const Rule& rule = rules.rules()[r];
-    if (evaluation.rules[r].status == RuleStatus::kFired) fired_[r] = true;
+    if (evaluation.rules[r].status() == RuleStatus::kFired) fired_[r] = true;
     absl::Span<const Op> plan = rules.Plan(rule);
     std::vector<Interval> values = TracePlan(rules, rule, evaluation, /*possible=*/true);
     for (size_t i = 0; i < plan.size() && i < values.size(); ++i) {
