@@ -194,6 +194,18 @@ TEST(ObservationIndex, SameBytesSeesADifferenceInAnyByte) {
   }
 }
 
+// A slot holds an id's size in 16 bits: a longer id is left to the schema, and the ids beside
+// it are found as usual.
+TEST(ObservationIndex, AnIdTooLongForASlotIsLeftToTheSchema) {
+  ObservationSchema schema = TestSchema();
+  const std::string huge(70000, 'x');
+  schema[huge] = Declared(IndicatorSchema::Type::kBool, 10);
+  const ObservationIndex index(schema);
+  EXPECT_EQ(index.NodeIfFits(huge, Flag(true)), -1);
+  EXPECT_EQ(index.NodeIfFits("ab", Flag(true)), 9);
+  EXPECT_EQ(index.NodeIfFits("capacity.utilisation", Number(1)), 3);
+}
+
 TEST(ObservationIndex, AnEmptySchemaFindsNothing) {
   const ObservationIndex index{ObservationSchema()};
   EXPECT_EQ(index.NodeIfFits("a", Number(1)), -1);

@@ -67,9 +67,14 @@ uint64_t ObservationIndex::Hash(std::string_view id) {
 }
 
 ObservationIndex::ObservationIndex(const ObservationSchema& schema) {
+  // An empty id is never found, nor one too long for a slot's size field: the schema decides
+  // those, and words what is wrong.
+  auto indexed = [](const std::string& id) {
+    return !id.empty() && id.size() <= std::numeric_limits<uint16_t>::max();
+  };
   size_t declared = 0;
   for (const auto& [id, unused] : schema) {
-    if (!id.empty()) {
+    if (indexed(id)) {
       ids_ += id;
       ++declared;
     }
@@ -80,14 +85,14 @@ ObservationIndex::ObservationIndex(const ObservationSchema& schema) {
   constexpr double kNoBound = std::numeric_limits<double>::infinity();
   uint32_t offset = 0;
   for (const auto& [id, indicator] : schema) {
-    if (id.empty()) continue;  // never found: the schema words what is wrong with it
+    if (!indexed(id)) continue;
     const uint64_t hash = Hash(id);
     size_t at = hash & mask;
     while (slots_[at].id_size != 0) at = (at + 1) & mask;
-    slots_[at] = Slot{hash,
+    slots_[at] = Slot{static_cast<uint32_t>(hash >> 32),
                       offset,
-                      static_cast<uint32_t>(id.size()),
-                      indicator.type,
+                      static_cast<uint16_t>(id.size()),
+                      static_cast<uint8_t>(indicator.type),
                       indicator.node,
                       indicator.min.value_or(-kNoBound),
                       indicator.max.value_or(kNoBound)};
@@ -97,15 +102,18 @@ ObservationIndex::ObservationIndex(const ObservationSchema& schema) {
 
 int ObservationIndex::NodeIfFits(std::string_view id,
                                  const proto::Observation& observation) const {
-  if (slots_.empty() || id.empty()) return -1;
+  if (slots_.empty() || id.empty() || id.size() > std::numeric_limits<uint16_t>::max()) {
+    return -1;
+  }
   const uint64_t hash = Hash(id);
+  const uint32_t hash_tag = static_cast<uint32_t>(hash >> 32);
   const size_t mask = slots_.size() - 1;
   size_t at = hash & mask;
   const Slot* slot;
   while (true) {
     slot = &slots_[at];
     if (slot->id_size == 0) return -1;  // an empty slot ends the probe: not declared
-    if (slot->hash == hash && slot->id_size == id.size() &&
+    if (slot->hash_tag == hash_tag && slot->id_size == id.size() &&
         SameBytes(ids_.data() + slot->id_offset, id.data(), id.size())) {
       break;
     }
@@ -114,12 +122,13 @@ int ObservationIndex::NodeIfFits(std::string_view id,
   switch (observation.value_case()) {
     case proto::Observation::kNumber: {
       const double number = observation.number();
-      const bool fits = slot->type == IndicatorSchema::Type::kNumber && std::isfinite(number) &&
+      const bool fits = slot->type == static_cast<uint8_t>(IndicatorSchema::Type::kNumber) &&
+                        std::isfinite(number) &&
                         number >= slot->min && number <= slot->max;
       return fits ? slot->node : -1;
     }
     case proto::Observation::kFlag:
-      return slot->type == IndicatorSchema::Type::kBool ? slot->node : -1;
+      return slot->type == static_cast<uint8_t>(IndicatorSchema::Type::kBool) ? slot->node : -1;
     case proto::Observation::kChoice:
     case proto::Observation::VALUE_NOT_SET:
       break;
