@@ -301,10 +301,9 @@ absl::StatusOr<std::unique_ptr<AlignServer>> AlignServer::Start(const ServerOpti
   }
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, Credentials(options));
 
-  // A worker per core alignd may use: more, on cores it is pinned away from, would only take
-  // turns on the ones it has.
   parts.runner = std::make_unique<CallRunner>(
-      UsableCores(), absl::Milliseconds(options.max_deadline_ms), server->log_);
+      static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+      absl::Milliseconds(options.max_deadline_ms), server->log_);
   parts.service =
       std::make_unique<AdvisorService>(*server->holder_, *parts.runner, std::move(service_options));
 

@@ -1,18 +1,9 @@
 #include "service/worker_pool.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <utility>
 
 namespace align::service {
-
-int UsableCores() {
-  cpu_set_t cores;
-  CPU_ZERO(&cores);
-  if (sched_getaffinity(0, sizeof cores, &cores) == 0) return std::max(1, CPU_COUNT(&cores));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 WorkerPool::WorkerPool(int threads) {
   threads = std::max(threads, 1);

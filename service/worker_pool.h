@@ -12,10 +12,6 @@
 
 namespace align::service {
 
-// The cores this process may run on: its CPU affinity (taskset, a container's cpuset), not
-// every core of the machine, which std::thread::hardware_concurrency() counts. At least 1.
-int UsableCores();
-
 class WorkerPool {
  public:
   // `threads` below 1 counts as 1.

@@ -2,8 +2,6 @@
 // the standard rule base, called through an insecure channel. Every RPC, every error code and
 // message, the admin token, hot reload, the request and decision logs, the deadline cap and
 // cancellation; then the whole server as alignd starts it (health, message size, flags).
-#include <sched.h>
-
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -47,7 +45,6 @@
 #include "service/logging.h"
 #include "service/server.h"
 #include "service/unary_call.h"
-#include "service/worker_pool.h"
 #include "tests/status_matchers.h"
 
 namespace grpc {
@@ -957,23 +954,6 @@ class SlowServer {
   int port_ = 0;
   std::unique_ptr<proto::AlignmentAdvisor::Stub> stub_;
 };
-
-// alignd starts a worker per core it may run on: all of its affinity, and one when pinned to
-// one core, however many the machine has.
-TEST(UsableCores, CountsTheCoresTheAffinityAllows) {
-  cpu_set_t original;
-  CPU_ZERO(&original);
-  ASSERT_EQ(sched_getaffinity(0, sizeof original, &original), 0);
-  EXPECT_EQ(UsableCores(), CPU_COUNT(&original));
-  int first = 0;
-  while (!CPU_ISSET(first, &original)) ++first;
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  CPU_SET(first, &one);
-  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
-  EXPECT_EQ(UsableCores(), 1);
-  ASSERT_EQ(sched_setaffinity(0, sizeof original, &original), 0);
-}
 
 TEST(CallRunner, WorkPastTheServerCapEndsWithDeadlineExceededAtTheCap) {
   SlowServer server(absl::Milliseconds(200), absl::Seconds(1));
