@@ -172,6 +172,82 @@ rule ne: when load != 50 then cause.a
   EXPECT_THAT(e.StateOf("ne"), PremiseIs(-1.0, -1.0));
 }
 
+// Below, at and above the threshold, for every operator: each one accepts exactly its own
+// orderings. -0.0 is equal to 0, and a comparison of a conclusion's certainty works the same.
+TEST(Evaluator, EveryComparisonOperatorBelowAtAndAbove) {
+  auto rules = Rules(R"(rule lt: when load < 50 then cause.a
+rule le: when load <= 50 then cause.a
+rule gt: when load > 50 then cause.a
+rule ge: when load >= 50 then cause.a
+rule eq: when load = 50 then cause.a
+rule ne: when load != 50 then cause.a
+)");
+  struct Case {
+    double load;
+    bool lt, le, gt, ge, eq, ne;
+  };
+  for (const Case& c : {Case{49, true, true, false, false, false, true},
+                        Case{50, false, true, false, true, true, false},
+                        Case{51, false, false, true, true, false, true}}) {
+    proto::Assessment assessment = BaseAssessment();
+    SetNumber(assessment, "load", c.load);
+    Evaluated e(rules, assessment);
+    auto truth = [](bool holds) { return holds ? 1.0 : -1.0; };
+    EXPECT_THAT(e.StateOf("lt"), PremiseIs(truth(c.lt), truth(c.lt))) << c.load;
+    EXPECT_THAT(e.StateOf("le"), PremiseIs(truth(c.le), truth(c.le))) << c.load;
+    EXPECT_THAT(e.StateOf("gt"), PremiseIs(truth(c.gt), truth(c.gt))) << c.load;
+    EXPECT_THAT(e.StateOf("ge"), PremiseIs(truth(c.ge), truth(c.ge))) << c.load;
+    EXPECT_THAT(e.StateOf("eq"), PremiseIs(truth(c.eq), truth(c.eq))) << c.load;
+    EXPECT_THAT(e.StateOf("ne"), PremiseIs(truth(c.ne), truth(c.ne))) << c.load;
+  }
+
+  auto zero = Rules(R"(rule eq: when backlog = 0 then cause.a
+rule ne: when backlog != 0 then cause.a
+rule lt: when backlog < 0 then cause.a
+rule ge: when backlog >= 0 then cause.a
+)");
+  proto::Assessment assessment = BaseAssessment();
+  SetNumber(assessment, "backlog", -0.0);
+  Evaluated e(zero, assessment);
+  EXPECT_THAT(e.StateOf("eq"), PremiseIs(1.0, 1.0));
+  EXPECT_THAT(e.StateOf("ne"), PremiseIs(-1.0, -1.0));
+  EXPECT_THAT(e.StateOf("lt"), PremiseIs(-1.0, -1.0));
+  EXPECT_THAT(e.StateOf("ge"), PremiseIs(1.0, 1.0));
+}
+
+TEST(Evaluator, EveryComparisonOfACertaintyBelowAtAndAbove) {
+  auto rules = Rules(R"(rule make_finding: when load > 50 then finding.f cf 0.6
+rule lt: when finding.f < 0.6 then cause.a
+rule le: when finding.f <= 0.6 then cause.a
+rule gt: when finding.f > 0.6 then cause.a
+rule ge: when finding.f >= 0.6 then cause.a
+rule eq: when finding.f = 0.6 then cause.a
+rule ne: when finding.f != 0.6 then cause.a
+rule below: when finding.f > 0.5 then cause.b
+rule above: when finding.f < 0.7 then cause.b
+)");
+  proto::Assessment assessment = BaseAssessment();
+  SetNumber(assessment, "load", 60);  // finding.f is 0.6 exactly
+  Evaluated e(rules, assessment);
+  ASSERT_EQ(e.Certainty("finding.f"), 0.6);
+  EXPECT_THAT(e.StateOf("lt"), PremiseIs(-1.0, -1.0));
+  EXPECT_THAT(e.StateOf("le"), PremiseIs(1.0, 1.0));
+  EXPECT_THAT(e.StateOf("gt"), PremiseIs(-1.0, -1.0));
+  EXPECT_THAT(e.StateOf("ge"), PremiseIs(1.0, 1.0));
+  EXPECT_THAT(e.StateOf("eq"), PremiseIs(1.0, 1.0));
+  EXPECT_THAT(e.StateOf("ne"), PremiseIs(-1.0, -1.0));
+  EXPECT_THAT(e.StateOf("below"), PremiseIs(1.0, 1.0));
+  EXPECT_THAT(e.StateOf("above"), PremiseIs(1.0, 1.0));
+  // Unknown load: finding.f could be 0 or 0.6, so only what holds for both is decided.
+  Evaluated unknown(rules, BaseAssessment());
+  EXPECT_THAT(unknown.StateOf("le"), PremiseIs(1.0, 1.0));
+  EXPECT_THAT(unknown.StateOf("gt"), PremiseIs(-1.0, -1.0));
+  EXPECT_EQ(unknown.StateOf("ge").possible.lo, -1.0);
+  EXPECT_EQ(unknown.StateOf("ge").possible.hi, 1.0);
+  EXPECT_EQ(unknown.StateOf("ne").possible.lo, -1.0);
+  EXPECT_EQ(unknown.StateOf("ne").possible.hi, 1.0);
+}
+
 TEST(Evaluator, BetweenIsInclusive) {
   auto rules = Rules("rule r: when load between 40 and 70 then cause.a\n");
   for (auto [load, degree] : std::vector<std::pair<double, double>>{

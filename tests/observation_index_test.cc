@@ -194,16 +194,38 @@ TEST(ObservationIndex, SameBytesSeesADifferenceInAnyByte) {
   }
 }
 
-// A slot holds an id's size in 16 bits: a longer id is left to the schema, and the ids beside
-// it are found as usual.
-TEST(ObservationIndex, AnIdTooLongForASlotIsLeftToTheSchema) {
+// A slot holds an id's size in 16 bits: the longest id that fits is found, a longer one (and an
+// empty one) is left to the schema, and validation resolves them all as it does without the
+// index.
+TEST(ObservationIndex, IdsTooLongForASlotAreLeftToTheSchema) {
   ObservationSchema schema = TestSchema();
-  const std::string huge(70000, 'x');
-  schema[huge] = Declared(IndicatorSchema::Type::kBool, 10);
+  const std::string longest(65535, 'x'), too_long(65536, 'y');
+  schema[longest] = Declared(IndicatorSchema::Type::kBool, 10);
+  schema[too_long] = Declared(IndicatorSchema::Type::kBool, 11);
+  schema[""] = Declared(IndicatorSchema::Type::kNumber, 12);
   const ObservationIndex index(schema);
-  EXPECT_EQ(index.NodeIfFits(huge, Flag(true)), -1);
+  EXPECT_EQ(index.NodeIfFits(longest, Flag(true)), 10);
+  EXPECT_EQ(index.NodeIfFits(too_long, Flag(true)), -1);
+  EXPECT_EQ(index.NodeIfFits("", Number(1)), -1);
   EXPECT_EQ(index.NodeIfFits("ab", Flag(true)), 9);
   EXPECT_EQ(index.NodeIfFits("capacity.utilisation", Number(1)), 3);
+
+  proto::Assessment assessment;
+  (*assessment.mutable_observations())[longest].set_flag(true);
+  (*assessment.mutable_observations())[too_long].set_flag(false);
+  (*assessment.mutable_observations())["capacity.utilisation"].set_number(40);
+  std::vector<ResolvedObservation> with, without;
+  const absl::Status expected = ValidateAssessment(assessment, schema, &without);
+  EXPECT_EQ(ValidateAssessment(assessment, schema, index, &with), expected);
+  ASSERT_TRUE(expected.ok()) << expected;
+  auto nodes = [](const std::vector<ResolvedObservation>& resolved) {
+    std::vector<int> out;
+    for (const ResolvedObservation& r : resolved) out.push_back(r.node);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_THAT(nodes(with), ::testing::ElementsAre(3, 10, 11));
+  EXPECT_EQ(nodes(with), nodes(without));
 }
 
 TEST(ObservationIndex, AnEmptySchemaFindsNothing) {

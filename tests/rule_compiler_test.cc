@@ -3,13 +3,18 @@
 #include "inference/rulebase/compiler.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "inference/portfolio/portfolio.h"
+#include "inference/rulebase/loader.h"
 #include "inference/rulebase/rule_base.h"
+#include "tests/generated_rule_base.h"
 
 namespace align::inference {
 namespace {
@@ -199,6 +204,31 @@ rule a.first: when ramp(work.unplanned, 85, 95) and known(staff.count) and findi
   EXPECT_EQ(first.leaves[0].expected, "ramp from 85 to 95");
   EXPECT_EQ(first.leaves[1].expected, "known");
   EXPECT_EQ(first.leaves[2].expected, "concluded (certainty > 0.2)");
+}
+
+// Combining a conclusion reads its rules' cfs from CfsOfRulesOf, beside RulesOf: the two must
+// line up, rule for rule, on the standard rule base and on generated ones.
+TEST(RuleCompiler, CfsOfRulesOfLineUpWithRulesOf) {
+  std::vector<std::shared_ptr<const RuleBase>> bases;
+  auto standard = LoadRuleBase(std::filesystem::path(ALIGN_SOURCE_DIR) / "rules");
+  ASSERT_TRUE(standard.ok()) << standard.status();
+  bases.push_back(*standard);
+  for (uint32_t seed : {1u, 2u, 3u}) bases.push_back(CompileGeneratedRuleBase(seed));
+  for (const auto& base : bases) {
+    ASSERT_NE(base, nullptr);
+    int checked = 0;
+    for (size_t node = 0; node < base->nodes().size(); ++node) {
+      const auto rules = base->RulesOf(static_cast<int>(node));
+      const auto cfs = base->CfsOfRulesOf(static_cast<int>(node));
+      ASSERT_EQ(cfs.size(), rules.size()) << base->node(static_cast<int>(node)).id;
+      for (size_t i = 0; i < rules.size(); ++i) {
+        EXPECT_EQ(std::bit_cast<uint64_t>(cfs[i]), std::bit_cast<uint64_t>(base->Core(rules[i]).cf));
+        EXPECT_EQ(cfs[i], base->rules()[rules[i]].cf);
+        ++checked;
+      }
+    }
+    EXPECT_EQ(checked, static_cast<int>(base->rules().size()));
+  }
 }
 
 TEST(RuleCompiler, EvaluationOrderPutsEachConclusionAfterWhatItReads) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <iterator>
 #include <type_traits>
 #include <utility>
 
@@ -34,6 +35,7 @@ static_assert(static_cast<int>(ast::CompareOp::kLess) == 0 &&
 // A lookup rather than a switch on `op`: a rule base mixes every operator, so the switch's
 // jump went the wrong way on most comparisons.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Compare(double x, ast::CompareOp op, double y) {
+  ABSL_ASSERT(static_cast<size_t>(op) < std::size(kAcceptedOrderings));
   const int ordering = 3 - 3 * (x < y) - 2 * (x == y) - (x > y);
   return (kAcceptedOrderings[static_cast<uint8_t>(op)] >> ordering) & 1;
 }

@@ -100,7 +100,7 @@ struct Evaluation {
   std::vector<SavedConclusion> conclusions_before;  // conclusions EvaluateChanged re-combined
   std::vector<int> evaluated;      // conclusions EvaluateChanged re-evaluated
   std::vector<int> rerun_rules;    // scratch: the rules EvaluateChanged marked, to unmark
-  std::vector<uint8_t> mark;       // per node: scratch flags (queued, a rule of it moved)
+  std::vector<uint8_t> mark;  // per node: scratch flags (queued, a rule of it moved or waits)
   // Scratch: the conclusions to re-evaluate, one bit per evaluation rank. Worked off lowest
   // rank first; a conclusion reached through one that changed always ranks higher, so it is
   // picked up by the same sweep. All zero between calls.
@@ -135,8 +135,8 @@ void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
                    Evaluation& evaluation);
 
 // What one rule contributes to its conclusion on what is known now: cf x premise if it fires,
-// else 0. Equals RuleState::contribution after a full evaluation; reads, never writes, the
-// rule's state.
+// else 0. Equals RuleState::contribution(core.cf) after a full evaluation; reads, never
+// writes, the rule's state.
 double NowContribution(const RuleBase& rule_base, int rule, Evaluation& evaluation);
 
 // Brings one conclusion's certainty up to date from what is known now (no rule states, no

@@ -54,7 +54,8 @@ uint64_t ObservationIndex::Hash(std::string_view id) {
   size_t left = id.size();
   uint64_t hash = 0x9e3779b97f4a7c15 ^ left;  // the size first: "ab" and "ab\0" differ
   for (; left > 8; left -= 8, at += 8) hash = Mix(hash ^ Load64(at));
-  // The last one to eight bytes as one word, every byte in it exactly once for its size.
+  // The last one to eight bytes as one word, every byte in it at least once: for a given size,
+  // different tails give different words.
   uint64_t tail = 0;
   if (left >= 4) {
     tail = (uint64_t{Load32(at)} << 32) | Load32(at + left - 4);

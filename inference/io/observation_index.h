@@ -16,10 +16,11 @@
 namespace align::inference {
 
 // What ValidateAssessment needs of a declared indicator in the usual case, a number or a flag
-// of the declared type and within bounds: the ids back to back in one block of text, and a
-// 32-byte slot per id in an open-addressed table (aligned, so that a slot is one cache line). The schema's own map keeps 136-byte slots with
-// the messages' texts, which on a large rule base cost a diagnosis three or four cache misses
-// per observation.
+// of the declared type and within bounds: the ids back to back in one block of text, and an
+// open-addressed table of 32-byte slots, at least twice as many as ids, aligned so that no slot
+// straddles two cache lines. The schema's own map keeps 136-byte slots with the messages'
+// texts, which on a large rule base cost a diagnosis three or four cache misses per
+// observation.
 //
 // The table is this class's own rather than an absl::flat_hash_map: ids are short, and a lookup
 // that hashes a few words, compares a stored hash and then the bytes in place takes a third of
@@ -53,6 +54,7 @@ class ObservationIndex {
   std::string ids_;
   std::vector<Slot> slots_;  // a power of two, at most half full; empty when nothing is declared
 };
+
 }  // namespace align::inference
 
 #endif  // ALIGN_INFERENCE_IO_OBSERVATION_INDEX_H_

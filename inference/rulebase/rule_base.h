@@ -221,8 +221,8 @@ class RuleBase {
 
   friend class RuleBaseCompiler;
   explicit RuleBase(int node_count) : graph_(node_count) {}
-  // Packs rules, reads, rules per node and reader rules per node into flat arrays (RuleCore and
-  // the spans above). The compiler calls it last, once the rules are final.
+  // Packs rules, reads, rules per node (with each one's cf) and reader rules per node into flat
+  // arrays (RuleCore and the spans above). The compiler calls it last, once the rules are final.
   void IndexForEvaluation();
 
   std::string id_, version_, title_, digest_;
