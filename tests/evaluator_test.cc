@@ -153,25 +153,6 @@ TEST(Evaluator, ComparisonDegreeIsPlusOrMinusTheConfidence) {
   EXPECT_THAT(Evaluated(rules, sure).StateOf("r"), PremiseIs(1.0, 1.0));
 }
 
-TEST(Evaluator, EveryComparisonOperatorAtItsThreshold) {
-  auto rules = Rules(R"(rule lt: when load < 50 then cause.a
-rule le: when load <= 50 then cause.a
-rule gt: when load > 50 then cause.a
-rule ge: when load >= 50 then cause.a
-rule eq: when load = 50 then cause.a
-rule ne: when load != 50 then cause.a
-)");
-  proto::Assessment assessment = BaseAssessment();
-  SetNumber(assessment, "load", 50);
-  Evaluated e(rules, assessment);
-  EXPECT_THAT(e.StateOf("lt"), PremiseIs(-1.0, -1.0));
-  EXPECT_THAT(e.StateOf("le"), PremiseIs(1.0, 1.0));
-  EXPECT_THAT(e.StateOf("gt"), PremiseIs(-1.0, -1.0));
-  EXPECT_THAT(e.StateOf("ge"), PremiseIs(1.0, 1.0));
-  EXPECT_THAT(e.StateOf("eq"), PremiseIs(1.0, 1.0));
-  EXPECT_THAT(e.StateOf("ne"), PremiseIs(-1.0, -1.0));
-}
-
 // Below, at and above the threshold, for every operator: each one accepts exactly its own
 // orderings. -0.0 is equal to 0, and a comparison of a conclusion's certainty works the same.
 TEST(Evaluator, EveryComparisonOperatorBelowAtAndAbove) {
