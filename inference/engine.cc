@@ -102,15 +102,15 @@ Consultation::Consultation(EvaluationPool& pool, std::optional<PortfolioAnalysis
 
 void Consultation::Conclude() {
   Evaluation& evaluation = *evaluation_;
-  // Only what the facts reached can differ from the baseline's conclusions.
-  for (int node : evaluation.evaluated) {
-    if (evaluation.certainty[node] > kFiringThreshold) concluded_.push_back(node);
-    evaluation.mark[node] = 1;
+  // Only the conclusions re-combined can differ from the baseline's (each is listed once).
+  for (const auto& changed : evaluation.conclusions_before) {
+    if (evaluation.certainty[changed.node] > kFiringThreshold) concluded_.push_back(changed.node);
+    evaluation.mark[changed.node] = 1;
   }
   for (int node : pool_->baseline_concluded()) {
     if (evaluation.mark[node] == 0) concluded_.push_back(node);
   }
-  for (int node : evaluation.evaluated) evaluation.mark[node] = 0;
+  for (const auto& changed : evaluation.conclusions_before) evaluation.mark[changed.node] = 0;
   // Most certain first, ties by id (nodes are indexed in id order).
   std::sort(concluded_.begin(), concluded_.end(), [&](int a, int b) {
     if (evaluation.certainty[a] != evaluation.certainty[b]) {

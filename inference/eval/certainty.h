@@ -32,8 +32,9 @@ double CombineSeveralContributions(absl::Span<double> contributions);
 // Combines any number of contributions so that the result does not depend on their order,
 // not even in the last bit: positives and negatives are each combined (both associative) in
 // sorted order, then the two are combined. `contributions` must hold no zeros (a zero is no
-// evidence) and no NaNs (which have no place in a sorted order); it is sorted in place. Inline for none and one, the usual cases, which need no
-// sorting: one piece of evidence combines to itself exactly (x + 0 and 0 + y are exact).
+// evidence) and no NaNs (which have no place in a sorted order); it is sorted in place.
+// Inline for none and one, the usual cases, which need no sorting: one piece of evidence
+// combines to itself exactly (x + 0 and 0 + y are exact).
 inline double CombineContributions(absl::Span<double> contributions) {
   if (contributions.empty()) return 0;
   if (contributions.size() == 1) return contributions[0];

@@ -402,8 +402,9 @@ void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
       const int rank = static_cast<int>(64 * word) + std::countr_zero(queued[word]);
       queued[word] &= queued[word] - 1;  // the lowest bit, taken
       const int node = rule_base.evaluation_order()[rank];
-      evaluation.evaluated.push_back(node);
+      // Cleared as it is taken: only conclusions of lower rank mark it, and they are done.
       const uint8_t node_mark = evaluation.mark[node];
+      evaluation.mark[node] = 0;
       bool rule_moved = (node_mark & kRuleMoved) != 0;
       if ((node_mark & kRulesWait) != 0) {
         for (int index : rule_base.RulesOf(node)) {
@@ -426,7 +427,6 @@ void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
       }
     }
   }
-  for (int node : evaluation.evaluated) evaluation.mark[node] = 0;
   for (int rule : evaluation.rerun_rules) evaluation.rule_mark[rule] = 0;
   evaluation.rerun_rules.clear();
 }
@@ -445,7 +445,6 @@ void Undo(Evaluation& evaluation) {
     evaluation.rules[it->rule] = it->state;
   }
   evaluation.written_facts.clear();
-  evaluation.evaluated.clear();
   evaluation.rules_before.clear();
   evaluation.conclusions_before.clear();
 }

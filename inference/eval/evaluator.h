@@ -98,8 +98,7 @@ struct Evaluation {
   std::vector<SavedFact> written_facts;             // indicators LoadFacts set, as they were
   std::vector<SavedRule> rules_before;              // rules EvaluateChanged moved
   std::vector<SavedConclusion> conclusions_before;  // conclusions EvaluateChanged re-combined
-  std::vector<int> evaluated;      // conclusions EvaluateChanged re-evaluated
-  std::vector<int> rerun_rules;    // scratch: the rules EvaluateChanged marked, to unmark
+  std::vector<int> rerun_rules;  // scratch: the rules EvaluateChanged marked, to unmark
   std::vector<uint8_t> mark;  // per node: scratch flags (queued, a rule of it moved or waits)
   // Scratch: the conclusions to re-evaluate, one bit per evaluation rank. Worked off lowest
   // rank first; a conclusion reached through one that changed always ranks higher, so it is
