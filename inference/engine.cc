@@ -102,15 +102,20 @@ Consultation::Consultation(EvaluationPool& pool, std::optional<PortfolioAnalysis
 
 void Consultation::Conclude() {
   Evaluation& evaluation = *evaluation_;
-  // Only the conclusions re-combined can differ from the baseline's (each is listed once).
+  // Only the conclusions re-combined can differ from the baseline's, and before EvaluateRanges
+  // each is listed once. `seen` is a bit of its own in `mark`, whose others EvaluateRanges may
+  // still need.
+  constexpr uint8_t kSeen = 0x80;
   for (const auto& changed : evaluation.conclusions_before) {
     if (evaluation.certainty[changed.node] > kFiringThreshold) concluded_.push_back(changed.node);
-    evaluation.mark[changed.node] = 1;
+    evaluation.mark[changed.node] |= kSeen;
   }
   for (int node : pool_->baseline_concluded()) {
-    if (evaluation.mark[node] == 0) concluded_.push_back(node);
+    if ((evaluation.mark[node] & kSeen) == 0) concluded_.push_back(node);
   }
-  for (const auto& changed : evaluation.conclusions_before) evaluation.mark[changed.node] = 0;
+  for (const auto& changed : evaluation.conclusions_before) {
+    evaluation.mark[changed.node] &= ~kSeen;
+  }
   // Most certain first, ties by id (nodes are indexed in id order).
   std::sort(concluded_.begin(), concluded_.end(), [&](int a, int b) {
     if (evaluation.certainty[a] != evaluation.certainty[b]) {
@@ -120,7 +125,14 @@ void Consultation::Conclude() {
   });
 }
 
-absl::StatusOr<proto::Explanation> Consultation::Explain(int node) const {
+void Consultation::EnsureRanges() {
+  if (ranges_ready_) return;
+  EvaluateRanges(*rule_base_, *evaluation_);
+  ranges_ready_ = true;
+}
+
+absl::StatusOr<proto::Explanation> Consultation::Explain(int node) {
+  EnsureRanges();
   return ExplainNode(*rule_base_, *evaluation_, node, /*all_rules=*/true);
 }
 
@@ -178,6 +190,7 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
     kCertainty = 7, kExplanation = 8
   };
   enum PendingRuleField { kRuleId = 1, kConclusion = 2, kMissing = 3, kText = 4 };
+  EnsureRanges();
   const RuleBase& rules = *rule_base_;
   Evaluation& evaluation = *evaluation_;
   WireWriter out(bytes);
@@ -274,7 +287,7 @@ absl::StatusOr<Consultation> Engine::Consult(const proto::Assessment& assessment
                             assessment.organisation(), assessment.date());
   Evaluation& evaluation = *consultation.evaluation_;
   LoadFacts(rules, observations, consultation.portfolio(), evaluation);
-  EvaluateChanged(rules, evaluation);
+  EvaluateCertainties(rules, evaluation);  // the ranges wait until something asks (EnsureRanges)
   consultation.Conclude();
   return consultation;
 }

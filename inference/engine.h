@@ -61,9 +61,12 @@ struct ListedConclusion {
 };
 
 // One assessment evaluated against the rule base, before anything is written out. Every rule's
-// outcome is kept, so the HOW or WHY-NOT of any node can be rendered on demand, and writing a
-// full diagnosis is a separate, optional step. Holds a pooled evaluation until destroyed: keep
-// it for one request, on one thread. Movable, not copyable.
+// premise and contribution is kept, so the HOW or WHY-NOT of any node can be rendered on
+// demand, and writing a full diagnosis is a separate, optional step. What could still change
+// once unknowns are known (conclusions' ranges, rules blocked by an unknown) is worked out the
+// first time an explanation or a diagnosis asks for it: a caller that reads only conclusions
+// never pays for it. Holds a pooled evaluation until destroyed: keep it for one request, on one
+// thread. Movable, not copyable.
 class Consultation {
  public:
   Consultation(Consultation&&) noexcept = default;
@@ -75,8 +78,9 @@ class Consultation {
   const std::vector<int>& concluded() const { return concluded_; }
   double certainty(int node) const { return evaluation_->certainty[node]; }
   // HOW `node` was concluded, or WHY NOT, listing every rule that could conclude it.
-  // Internal only if the engine wrote bytes that do not parse (a bug).
-  absl::StatusOr<proto::Explanation> Explain(int node) const;
+  // Internal only if the engine wrote bytes that do not parse (a bug). Not const: the first
+  // explanation brings the ranges up to date.
+  absl::StatusOr<proto::Explanation> Explain(int node);
   // The diagnosis as the API returns it (`out` is cleared first; it may live on an arena):
   // the bytes of WriteDiagnosisWire, parsed. `why_not_nodes`: nodes to explain if they were
   // not concluded. Internal only if those bytes do not parse (a bug).
@@ -98,6 +102,8 @@ class Consultation {
                std::string organisation, std::string date);
   const PortfolioAnalysis& portfolio() const;
   void Conclude();
+  // Runs EvaluateRanges once, before the first thing that reads a range or a rule's status.
+  void EnsureRanges();
 
   // The lease keeps the pool, and so the rule base, alive for as long as the consultation.
   const RuleBase* rule_base_;
@@ -107,6 +113,7 @@ class Consultation {
   std::optional<PortfolioAnalysis> portfolio_;
   std::string organisation_, date_;
   std::vector<int> concluded_;
+  bool ranges_ready_ = false;
 };
 
 class Engine {

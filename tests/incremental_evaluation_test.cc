@@ -100,13 +100,13 @@ void CheckBothWays(const RuleBase& rules, EvaluationPool& pool, const proto::Ass
     ExpectSameEvaluation(rules, full, *lease, label);
     EXPECT_THAT(lease->mark, testing::Each(0)) << label;
     EXPECT_THAT(lease->rule_mark, testing::Each(0)) << label;
-    EXPECT_TRUE(lease->rerun_rules.empty()) << label;
+    EXPECT_TRUE(lease->marked_rules.empty()) << label;
   }
   // Handed back: the next lease is the baseline again.
   EvaluationPool::Lease again = pool.Acquire();
   ExpectSameEvaluation(rules, pool.baseline(), *again, label + " (after reset)");
   EXPECT_TRUE(again->written_facts.empty());
-  EXPECT_TRUE(again->rerun_rules.empty());
+  EXPECT_TRUE(again->marked_rules.empty());
   EXPECT_TRUE(again->rules_before.empty());
   EXPECT_TRUE(again->conclusions_before.empty());
 }

@@ -205,26 +205,38 @@ bool Decided(const RuleState& state) {
          state.premise.hi == state.possible.hi;
 }
 
-// A conclusion's certainty and range from the states of the rules that conclude it.
-void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
+// A conclusion's certainty, what its rules contribute on what is known now.
+double CombinedCertainty(const RuleBase& rule_base, int node, const Evaluation& evaluation) {
   const absl::Span<const int> rules = rule_base.RulesOf(node);
   const double* const cfs = rule_base.CfsOfRulesOf(node).data();
-  // The nonzero contributions, now and at each end of what is still possible, side by side in
-  // one buffer on the stack: most conclusions have a handful of rules.
+  // The nonzero contributions, on the stack: most conclusions have a handful of rules.
   const size_t n = rules.size();
-  absl::FixedArray<double, 3 * 8> buffer(3 * n);
-  double* const now = buffer.data();
-  double* const lowest = now + n;
+  absl::FixedArray<double, 8> now(n);
+  size_t now_count = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (const double contribution = evaluation.rules[rules[i]].contribution(cfs[i]);
+        contribution != 0) {
+      now[now_count++] = contribution;
+    }
+  }
+  return CombineContributions({now.data(), now_count});
+}
+
+// A conclusion's range from its rules' states and its certainty, which must be up to date.
+Interval CombinedRange(const RuleBase& rule_base, int node, const Evaluation& evaluation) {
+  const absl::Span<const int> rules = rule_base.RulesOf(node);
+  const double* const cfs = rule_base.CfsOfRulesOf(node).data();
+  // Each end of what is still possible, side by side in one buffer on the stack.
+  const size_t n = rules.size();
+  absl::FixedArray<double, 2 * 8> buffer(2 * n);
+  double* const lowest = buffer.data();
   double* const highest = lowest + n;
-  size_t now_count = 0, lowest_count = 0, highest_count = 0;
+  size_t lowest_count = 0, highest_count = 0;
   // While every premise is decided (a point, nothing unknown behind it), what the rules could
   // still contribute is what they contribute now, and the range is the certainty itself.
   bool decided = true;
   for (size_t i = 0; i < n; ++i) {
     const RuleState& state = evaluation.rules[rules[i]];
-    if (const double contribution = state.contribution(cfs[i]); contribution != 0) {
-      now[now_count++] = contribution;
-    }
     decided = decided && Decided(state);
     // What this rule could still contribute; the combination is monotone in each argument,
     // so combining the ends gives the ends of the conclusion's range.
@@ -232,11 +244,15 @@ void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
     if (low != 0) lowest[lowest_count++] = low;
     if (high != 0) highest[highest_count++] = high;
   }
-  const double certainty = CombineContributions({now, now_count});
-  evaluation.certainty[node] = certainty;
-  evaluation.range[node] = decided ? Interval{certainty, certainty}
-                                   : Interval{CombineContributions({lowest, lowest_count}),
-                                              CombineContributions({highest, highest_count})};
+  if (decided) return {evaluation.certainty[node], evaluation.certainty[node]};
+  return {CombineContributions({lowest, lowest_count}),
+          CombineContributions({highest, highest_count})};
+}
+
+// A conclusion's certainty and range from the states of the rules that conclude it.
+void Combine(const RuleBase& rule_base, int node, Evaluation& evaluation) {
+  evaluation.certainty[node] = CombinedCertainty(rule_base, node, evaluation);
+  evaluation.range[node] = CombinedRange(rule_base, node, evaluation);
 }
 
 void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
@@ -266,6 +282,7 @@ Evaluation::Evaluation(const RuleBase& rule_base)
       rules(rule_base.rules().size()),
       mark(rule_base.nodes().size(), 0),
       queued_ranks((rule_base.evaluation_order().size() + 63) / 64, 0),
+      range_ranks(queued_ranks.size(), 0),
       rule_mark(rule_base.rules().size(), 0) {
   stack.reserve(64);
 }
@@ -324,13 +341,19 @@ void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation) {
 
 namespace {
 
-// Per node, while EvaluateChanged runs.
-constexpr uint8_t kQueued = 1;     // its evaluation rank is queued
-constexpr uint8_t kRuleMoved = 2;  // a rule of it already re-ran to a different state
-constexpr uint8_t kRulesWait = 4;  // a rule of it waits to run in rank order (kRunWhenFinal)
+// Per node, while EvaluateCertainties and EvaluateRanges run. The first three belong to the
+// certainty sweep; the next three say what the range sweep still has to do.
+constexpr uint8_t kQueued = 1;              // its rank is queued for the certainty sweep
+constexpr uint8_t kContributionMoved = 2;   // what a rule of it contributes now changed
+constexpr uint8_t kRulesWait = 4;           // a rule of it waits to run in rank order
+constexpr uint8_t kCertaintyBits = kQueued | kContributionMoved | kRulesWait;
+constexpr uint8_t kRangeQueued = 8;         // its rank is queued for the range sweep
+constexpr uint8_t kStateMoved = 16;         // a rule of it moved: its range must be combined
+constexpr uint8_t kPossibleWait = 32;       // a rule of it must work out what is possible
 // Per rule.
-constexpr uint8_t kMarked = 1;        // re-run (or already re-run): its inputs changed
-constexpr uint8_t kRunWhenFinal = 2;  // marked, and reads a conclusion: run it in rank order
+constexpr uint8_t kMarked = 1;         // its inputs changed: re-run now or in rank order
+constexpr uint8_t kRunWhenFinal = 2;   // reads a conclusion: its premise runs in rank order
+constexpr uint8_t kPossibleStale = 4;  // reads a conclusion: `possible` waits for the ranges
 
 // Bit for bit: a state that moved only from +0.0 to -0.0 has moved, and its conclusion must be
 // re-combined, or the result would differ from EvaluateAll's in the sign of a zero (which
@@ -338,100 +361,187 @@ constexpr uint8_t kRunWhenFinal = 2;  // marked, and reads a conclusion: run it 
 bool SameBits(double a, double b) {
   return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
 }
-// The status and the contribution follow from the intervals (and the rule's fixed cf).
-bool SameState(const RuleState& a, const RuleState& b) {
-  return SameBits(a.premise.lo, b.premise.lo) && SameBits(a.premise.hi, b.premise.hi) &&
-         SameBits(a.possible.lo, b.possible.lo) && SameBits(a.possible.hi, b.possible.hi);
+bool SameInterval(const Interval& a, const Interval& b) {
+  return SameBits(a.lo, b.lo) && SameBits(a.hi, b.hi);
 }
 
-// Re-runs a rule; whether its state moved. A state that moved is saved for Undo. Should that
-// save throw, the change is not in the log: a pool drops an evaluation handed back while an
-// exception unwinds (EvaluationPool::Lease), so it never serves again.
-bool Rerun(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
-  // Worked out beside the stored state and compared with it, so that a rule that did not move
-  // (about half of those re-run) is neither copied nor written.
-  const RuleState now = EvaluatedRule(rule_base, rule, evaluation);
-  RuleState& stored = evaluation.rules[rule];
-  if (SameState(stored, now)) return false;
-  evaluation.rules_before.push_back({rule, stored});
-  stored = now;
-  return true;
+void SetRankBit(std::vector<uint64_t>& ranks, int rank) {
+  ranks[rank / 64] |= uint64_t{1} << (rank % 64);
+}
+
+// Queues `node` for the certainty sweep with `flags`.
+void QueueCertainty(const RuleBase& rule_base, int node, uint8_t flags, Evaluation& evaluation) {
+  uint8_t& mark = evaluation.mark[node];
+  if ((mark & kCertaintyBits) == 0) {
+    SetRankBit(evaluation.queued_ranks, rule_base.evaluation_rank()[node]);
+  }
+  mark |= kQueued | flags;
+}
+
+// Leaves `node` to the range sweep with `flags`.
+void QueueRange(const RuleBase& rule_base, int node, uint8_t flags, Evaluation& evaluation) {
+  uint8_t& mark = evaluation.mark[node];
+  if ((mark & kRangeQueued) == 0) {
+    const int rank = rule_base.evaluation_rank()[node];
+    SetRankBit(evaluation.range_ranks, rank);
+    evaluation.ranges_pending.push_back({node, rank});
+  }
+  mark |= kRangeQueued | flags;
 }
 
 // The rules reading `node` have changed inputs. One that reads facts alone re-runs at once
-// (every fact is loaded, so its inputs are final) and queues its conclusion only if its state
-// moved: a comparison that still holds next to a condition still unknown changes nothing
-// downstream. One that reads a conclusion waits for the queue. A conclusion to re-evaluate has
-// the bit of its rank set in `queued_ranks`.
+// (every fact is loaded, so its inputs are final; what is possible for it is its premise) and
+// queues its conclusion only if what it contributes changed. One that reads a conclusion waits
+// for the sweep, and leaves what is possible for it to the range sweep.
 void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   for (int rule : rule_base.ReaderRules(node)) {
     if (evaluation.rule_mark[rule] != 0) continue;
-    evaluation.rerun_rules.push_back(rule);  // now, or when its conclusion's turn comes
+    evaluation.marked_rules.push_back(rule);
     const RuleCore& core = rule_base.Core(rule);
-    uint8_t node_flags = kQueued;
-    if (core.conclusions_begin == core.conclusions_end) {
-      evaluation.rule_mark[rule] = kMarked;
-      if (!Rerun(rule_base, rule, evaluation)) continue;
-      node_flags |= kRuleMoved;
-    } else {
-      evaluation.rule_mark[rule] = kMarked | kRunWhenFinal;
-      node_flags |= kRulesWait;
+    if (core.conclusions_begin != core.conclusions_end) {
+      evaluation.rule_mark[rule] = kMarked | kRunWhenFinal | kPossibleStale;
+      QueueCertainty(rule_base, core.conclusion, kRulesWait, evaluation);
+      QueueRange(rule_base, core.conclusion, kPossibleWait, evaluation);
+      continue;
     }
-    uint8_t& mark = evaluation.mark[core.conclusion];
-    if (mark == 0) {
-      const int rank = rule_base.evaluation_rank()[core.conclusion];
-      evaluation.queued_ranks[rank / 64] |= uint64_t{1} << (rank % 64);
+    evaluation.rule_mark[rule] = kMarked;
+    const Interval premise = RunPlan(rule_base, core, /*possible=*/false, evaluation);
+    RuleState& stored = evaluation.rules[rule];
+    // About half of the rules re-run do not move: a comparison that still holds next to a
+    // condition still unknown. Those are neither saved nor written.
+    if (SameInterval(stored.premise, premise) && SameInterval(stored.possible, premise)) continue;
+    evaluation.rules_before.push_back({rule, stored});
+    const bool contribution_moved =
+        !SameBits(Contribution(core.cf, stored.premise), Contribution(core.cf, premise));
+    stored = {premise, premise};
+    QueueRange(rule_base, core.conclusion, kStateMoved, evaluation);
+    if (contribution_moved) {
+      QueueCertainty(rule_base, core.conclusion, kContributionMoved, evaluation);
     }
-    mark |= node_flags;
   }
+}
+
+// Re-runs the premise of a rule that reads a conclusion; whether what it contributes changed.
+bool RerunPremise(const RuleBase& rule_base, int rule, int node, Evaluation& evaluation) {
+  const RuleCore& core = rule_base.Core(rule);
+  const Interval premise = RunPlan(rule_base, core, /*possible=*/false, evaluation);
+  RuleState& stored = evaluation.rules[rule];
+  if (SameInterval(stored.premise, premise)) return false;
+  evaluation.rules_before.push_back({rule, stored});
+  const bool contribution_moved =
+      !SameBits(Contribution(core.cf, stored.premise), Contribution(core.cf, premise));
+  stored.premise = premise;
+  QueueRange(rule_base, node, kStateMoved, evaluation);
+  return contribution_moved;
+}
+
+// Works out what is possible for a rule that reads a conclusion; whether that moved.
+bool RerunPossible(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
+  const RuleCore& core = rule_base.Core(rule);
+  RuleState& stored = evaluation.rules[rule];
+  const Interval possible = ReadsUndecided(rule_base, core, evaluation)
+                                ? RunPlan(rule_base, core, /*possible=*/true, evaluation)
+                                : stored.premise;
+  if (SameInterval(stored.possible, possible)) return false;
+  evaluation.rules_before.push_back({rule, stored});
+  stored.possible = possible;
+  return true;
+}
+
+// Works off `ranks` lowest first, calling `visit(node)` for each: everything a conclusion reads
+// is final before it is visited. A conclusion queued while visiting ranks after the one that
+// queued it, so its bit is set ahead of the sweep, in the word being worked off or a later one.
+template <typename Visit>
+void SweepRanks(const RuleBase& rule_base, std::vector<uint64_t>& ranks, Visit visit) {
+  for (size_t word = 0; word < ranks.size(); ++word) {
+    while (ranks[word] != 0) {
+      const int rank = static_cast<int>(64 * word) + std::countr_zero(ranks[word]);
+      ranks[word] &= ranks[word] - 1;  // the lowest bit, taken
+      visit(rule_base.evaluation_order()[rank]);
+    }
+  }
+}
+
+void ClearRuleMarks(Evaluation& evaluation) {
+  for (int rule : evaluation.marked_rules) evaluation.rule_mark[rule] = 0;
+  evaluation.marked_rules.clear();
 }
 
 }  // namespace
 
-void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
+void EvaluateCertainties(const RuleBase& rule_base, Evaluation& evaluation) {
   for (const auto& written : evaluation.written_facts) {
     MarkReadersOf(rule_base, written.node, evaluation);
   }
-  // Lowest rank first: everything a conclusion reads is final before it is evaluated. A
-  // conclusion reached through one that changed ranks after it, so its bit is set ahead of the
-  // sweep, in the word being worked off or a later one. Rules nothing changed for keep their
-  // baseline state.
-  std::vector<uint64_t>& queued = evaluation.queued_ranks;
-  for (size_t word = 0; word < queued.size(); ++word) {
-    while (queued[word] != 0) {
-      const int rank = static_cast<int>(64 * word) + std::countr_zero(queued[word]);
-      queued[word] &= queued[word] - 1;  // the lowest bit, taken
-      const int node = rule_base.evaluation_order()[rank];
-      // Cleared as it is taken: only conclusions of lower rank mark it, and they are done.
-      const uint8_t node_mark = evaluation.mark[node];
-      evaluation.mark[node] = 0;
-      bool rule_moved = (node_mark & kRuleMoved) != 0;
-      if ((node_mark & kRulesWait) != 0) {
-        for (int index : rule_base.RulesOf(node)) {
-          if ((evaluation.rule_mark[index] & kRunWhenFinal) != 0) {
-            rule_moved = Rerun(rule_base, index, evaluation) || rule_moved;
-          }
+  SweepRanks(rule_base, evaluation.queued_ranks, [&](int node) {
+    // Cleared as it is taken: only conclusions of lower rank queue it, and they are done.
+    const uint8_t flags = evaluation.mark[node] & kCertaintyBits;
+    evaluation.mark[node] &= ~kCertaintyBits;
+    bool contribution_moved = (flags & kContributionMoved) != 0;
+    if ((flags & kRulesWait) != 0) {
+      for (int rule : rule_base.RulesOf(node)) {
+        if ((evaluation.rule_mark[rule] & kRunWhenFinal) != 0) {
+          contribution_moved = RerunPremise(rule_base, rule, node, evaluation) ||
+                               contribution_moved;
         }
       }
-      // The conclusion is a function of its rules' states alone: when none moved, neither did
-      // it.
-      if (!rule_moved) continue;
-      const double certainty = evaluation.certainty[node];
-      const Interval range = evaluation.range[node];
-      evaluation.conclusions_before.push_back({node, certainty, range});
-      Combine(rule_base, node, evaluation);
-      if (!SameBits(evaluation.certainty[node], certainty) ||
-          !SameBits(evaluation.range[node].lo, range.lo) ||
-          !SameBits(evaluation.range[node].hi, range.hi)) {
-        MarkReadersOf(rule_base, node, evaluation);
+    }
+    // The certainty is a function of what the rules contribute: when none of that moved,
+    // neither did it (though the range may have; that is the range sweep's).
+    if (!contribution_moved) return;
+    const double certainty = evaluation.certainty[node];
+    evaluation.conclusions_before.push_back({node, certainty, evaluation.range[node]});
+    evaluation.certainty[node] = CombinedCertainty(rule_base, node, evaluation);
+    if (!SameBits(evaluation.certainty[node], certainty)) {
+      MarkReadersOf(rule_base, node, evaluation);
+    }
+  });
+}
+
+void EvaluateRanges(const RuleBase& rule_base, Evaluation& evaluation) {
+  SweepRanks(rule_base, evaluation.range_ranks, [&](int node) {
+    const uint8_t flags = evaluation.mark[node];
+    evaluation.mark[node] = 0;
+    bool moved = (flags & kStateMoved) != 0;
+    if ((flags & kPossibleWait) != 0) {
+      for (int rule : rule_base.RulesOf(node)) {
+        if ((evaluation.rule_mark[rule] & kPossibleStale) != 0) {
+          moved = RerunPossible(rule_base, rule, evaluation) || moved;
+        }
       }
     }
-  }
-  for (int rule : evaluation.rerun_rules) evaluation.rule_mark[rule] = 0;
-  evaluation.rerun_rules.clear();
+    // The range is a function of the rules' states and the certainty, which only moves when a
+    // rule's state does.
+    if (!moved) return;
+    const Interval range = evaluation.range[node];
+    evaluation.conclusions_before.push_back({node, evaluation.certainty[node], range});
+    evaluation.range[node] = CombinedRange(rule_base, node, evaluation);
+    if (SameInterval(evaluation.range[node], range)) return;
+    for (int rule : rule_base.ReaderRules(node)) {
+      uint8_t& rule_mark = evaluation.rule_mark[rule];
+      if ((rule_mark & kPossibleStale) != 0) continue;
+      if (rule_mark == 0) evaluation.marked_rules.push_back(rule);
+      rule_mark |= kPossibleStale;
+      QueueRange(rule_base, rule_base.Core(rule).conclusion, kPossibleWait, evaluation);
+    }
+  });
+  evaluation.ranges_pending.clear();
+  ClearRuleMarks(evaluation);
+}
+
+void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
+  EvaluateCertainties(rule_base, evaluation);
+  EvaluateRanges(rule_base, evaluation);
 }
 
 void Undo(Evaluation& evaluation) {
+  // What EvaluateRanges would have worked off, had it run.
+  for (const auto& [node, rank] : evaluation.ranges_pending) {
+    evaluation.mark[node] = 0;
+    evaluation.range_ranks[rank / 64] = 0;
+  }
+  evaluation.ranges_pending.clear();
+  ClearRuleMarks(evaluation);
   // Newest first, so that whatever was overwritten twice ends at its oldest value.
   for (auto it = evaluation.written_facts.rbegin(); it != evaluation.written_facts.rend(); ++it) {
     evaluation.facts[it->node] = it->fact;

@@ -77,11 +77,12 @@ struct Evaluation {
   std::vector<RuleState> rules;
   std::vector<Interval> stack;    // scratch for premise evaluation
 
-  // What changed since the baseline, so that EvaluateChanged touches only what the facts reach
-  // and Undo undoes only that, each with what it overwrote, saved as it was overwritten:
+  // What changed since the baseline, so that EvaluateCertainties and EvaluateRanges touch only
+  // what the facts reach and Undo undoes only that, each with what it overwrote, saved as it was overwritten:
   // undoing then touches only memory the diagnosis already had in cache, never the baseline's
   // copy (on a large rule base, reading that back was a third of a diagnosis's cache misses).
-  // `mark` is all zero between calls.
+  // `mark`, `rule_mark` and the rank bits are all zero between diagnoses. A rule or conclusion
+  // changed by both sweeps is saved twice; Undo puts back the older.
   struct SavedFact {
     int node;
     Fact fact;
@@ -96,14 +97,22 @@ struct Evaluation {
     Interval range;
   };
   std::vector<SavedFact> written_facts;             // indicators LoadFacts set, as they were
-  std::vector<SavedRule> rules_before;              // rules EvaluateChanged moved
-  std::vector<SavedConclusion> conclusions_before;  // conclusions EvaluateChanged re-combined
-  std::vector<int> rerun_rules;  // scratch: the rules EvaluateChanged marked, to unmark
-  std::vector<uint8_t> mark;  // per node: scratch flags (queued, a rule of it moved or waits)
+  std::vector<SavedRule> rules_before;              // rules the sweeps moved
+  std::vector<SavedConclusion> conclusions_before;  // conclusions the sweeps re-combined
+  std::vector<int> marked_rules;  // scratch: the rules with a rule_mark, to unmark
+  std::vector<uint8_t> mark;  // per node: scratch flags of the two sweeps (see evaluator.cc)
   // Scratch: the conclusions to re-evaluate, one bit per evaluation rank. Worked off lowest
   // rank first; a conclusion reached through one that changed always ranks higher, so it is
   // picked up by the same sweep. All zero between calls.
   std::vector<uint64_t> queued_ranks;
+  // The same for the conclusions whose range EvaluateRanges has yet to bring up to date, and
+  // those conclusions with their ranks (for Undo, when it never ran).
+  std::vector<uint64_t> range_ranks;
+  struct PendingRange {
+    int node;
+    int rank;
+  };
+  std::vector<PendingRange> ranges_pending;
   std::vector<uint8_t> rule_mark;  // per rule: inputs changed (re-run it, now or in rank order)
 };
 
@@ -118,15 +127,25 @@ void LoadFacts(const RuleBase& rule_base, absl::Span<const ResolvedObservation> 
 // Evaluates every conclusion.
 void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation);
 
-// Brings every conclusion up to date after LoadFacts on an evaluation that held the baseline
-// (the evaluation of no facts at all, see EvaluationPool): only the conclusions downstream of a
-// written fact whose inputs actually changed are re-evaluated, so the cost follows what the
-// assessment reaches, not the size of the rule base. The result equals EvaluateAll's.
+// Brings every certainty and premise up to date after LoadFacts on an evaluation that held the
+// baseline (the evaluation of no facts at all, see EvaluationPool): only the conclusions
+// downstream of a written fact whose inputs actually changed are re-evaluated, so the cost
+// follows what the assessment reaches, not the size of the rule base. What is concluded, with
+// what certainty and by which rules, is then final. What could still change once unknowns are
+// known (each conclusion's range, each rule's `possible`, and so the blocked status) is left
+// to EvaluateRanges, which WHY-NOT, open questions and the would-fire list need and a caller
+// that only reads conclusions does not: on most assessments nearly every rule re-run moves
+// only what is possible, and only about one conclusion in seventy changes its certainty.
+void EvaluateCertainties(const RuleBase& rule_base, Evaluation& evaluation);
+// Brings the ranges and `possible` up to date after EvaluateCertainties; then the evaluation
+// equals EvaluateAll's, bit for bit. Does nothing when called again.
+void EvaluateRanges(const RuleBase& rule_base, Evaluation& evaluation);
+// Both.
 void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation);
 
-// Undoes LoadFacts and EvaluateChanged: `evaluation` is again what it was before LoadFacts (for
-// a pooled evaluation, the baseline). Anything else that writes to the evaluation must put back
-// what it wrote itself.
+// Undoes LoadFacts and EvaluateCertainties (and EvaluateRanges, if it ran): `evaluation` is
+// again what it was before LoadFacts (for a pooled evaluation, the baseline). Anything else that
+// writes to the evaluation must put back what it wrote itself.
 void Undo(Evaluation& evaluation);
 
 // Re-evaluates only `nodes` (conclusions, in evaluation order), every rule of each.
