@@ -1,5 +1,7 @@
 // Evaluating from the baseline (EvaluationPool + EvaluateChanged) must give exactly what a full
-// evaluation gives, and handing an evaluation back must leave it equal to the baseline.
+// evaluation gives, and handing an evaluation back must leave it equal to the baseline. The
+// certainty sweep alone must already give every certainty and premise, and an evaluation handed
+// back before its ranges were brought up to date must be the baseline again too.
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -18,6 +20,7 @@
 #include "inference/engine.h"
 #include "inference/eval/evaluation_pool.h"
 #include "inference/eval/evaluator.h"
+#include "inference/eval/explanation.h"
 #include "inference/io/assessment_reader.h"
 #include "inference/portfolio/portfolio.h"
 #include "inference/rulebase/compiler.h"
@@ -86,6 +89,42 @@ void ExpectPlansAgree(const RuleBase& rules, const Evaluation& evaluation,
   }
 }
 
+// What EvaluateCertainties settles: every certainty and every rule's premise.
+void ExpectSameCertainties(const RuleBase& rules, const Evaluation& expected,
+                           const Evaluation& actual, const std::string& label) {
+  for (size_t node = 0; node < rules.nodes().size(); ++node) {
+    EXPECT_EQ(Bits(expected.certainty[node]), Bits(actual.certainty[node]))
+        << label << " " << rules.node(static_cast<int>(node)).id;
+  }
+  for (size_t r = 0; r < rules.rules().size(); ++r) {
+    const std::string& id = rules.rules()[r].id;
+    EXPECT_EQ(Bits(expected.rules[r].premise.lo), Bits(actual.rules[r].premise.lo))
+        << label << " " << id;
+    EXPECT_EQ(Bits(expected.rules[r].premise.hi), Bits(actual.rules[r].premise.hi))
+        << label << " " << id;
+  }
+}
+
+// The scratch state every evaluation in a pool holds between diagnoses.
+void ExpectNoScratch(const Evaluation& evaluation, const std::string& label) {
+  EXPECT_THAT(evaluation.mark, testing::Each(0)) << label;
+  EXPECT_THAT(evaluation.rule_mark, testing::Each(0)) << label;
+  EXPECT_THAT(evaluation.queued_ranks, testing::Each(0)) << label;
+  EXPECT_THAT(evaluation.range_ranks, testing::Each(0)) << label;
+  EXPECT_TRUE(evaluation.marked_rules.empty()) << label;
+  EXPECT_TRUE(evaluation.ranges_pending.empty()) << label;
+}
+
+// The baseline again, as the pool hands it out.
+void ExpectBaseline(const RuleBase& rules, EvaluationPool& pool, const std::string& label) {
+  EvaluationPool::Lease again = pool.Acquire();
+  ExpectSameEvaluation(rules, pool.baseline(), *again, label);
+  ExpectNoScratch(*again, label);
+  EXPECT_TRUE(again->written_facts.empty()) << label;
+  EXPECT_TRUE(again->rules_before.empty()) << label;
+  EXPECT_TRUE(again->conclusions_before.empty()) << label;
+}
+
 void CheckBothWays(const RuleBase& rules, EvaluationPool& pool, const proto::Assessment& assessment,
                    const std::string& label) {
   PortfolioAnalysis portfolio = AnalysePortfolio(assessment);
@@ -96,19 +135,28 @@ void CheckBothWays(const RuleBase& rules, EvaluationPool& pool, const proto::Ass
   {
     EvaluationPool::Lease lease = pool.Acquire();
     LoadFacts(rules, assessment, portfolio, *lease);
-    EvaluateChanged(rules, *lease);
+    EvaluateCertainties(rules, *lease);
+    ExpectSameCertainties(rules, full, *lease, label + " (certainties)");
+    EvaluateRanges(rules, *lease);
     ExpectSameEvaluation(rules, full, *lease, label);
-    EXPECT_THAT(lease->mark, testing::Each(0)) << label;
-    EXPECT_THAT(lease->rule_mark, testing::Each(0)) << label;
-    EXPECT_TRUE(lease->marked_rules.empty()) << label;
+    ExpectNoScratch(*lease, label);
+    // Again: nothing left to do, nothing more saved.
+    const size_t rules_saved = lease->rules_before.size();
+    const size_t conclusions_saved = lease->conclusions_before.size();
+    EvaluateRanges(rules, *lease);
+    EXPECT_EQ(lease->rules_before.size(), rules_saved) << label;
+    EXPECT_EQ(lease->conclusions_before.size(), conclusions_saved) << label;
   }
   // Handed back: the next lease is the baseline again.
-  EvaluationPool::Lease again = pool.Acquire();
-  ExpectSameEvaluation(rules, pool.baseline(), *again, label + " (after reset)");
-  EXPECT_TRUE(again->written_facts.empty());
-  EXPECT_TRUE(again->marked_rules.empty());
-  EXPECT_TRUE(again->rules_before.empty());
-  EXPECT_TRUE(again->conclusions_before.empty());
+  ExpectBaseline(rules, pool, label + " (after reset)");
+  {
+    // Handed back with the ranges never brought up to date, as a caller that only reads
+    // conclusions does.
+    EvaluationPool::Lease lease = pool.Acquire();
+    LoadFacts(rules, assessment, portfolio, *lease);
+    EvaluateCertainties(rules, *lease);
+  }
+  ExpectBaseline(rules, pool, label + " (after reset, certainties only)");
 }
 
 TEST(IncrementalEvaluation, EveryExampleMatchesFullEvaluation) {
@@ -329,6 +377,34 @@ TEST(Consultation, AgreesWithTheWrittenDiagnosis) {
   EXPECT_EQ(consultation->Explain(top)->SerializeAsString(), explained->SerializeAsString());
   EXPECT_EQ(engine.FindNode("cause.overwrok").status().message(),
             "unknown node 'cause.overwrok'; did you mean 'cause.overwork'?");
+}
+
+// A consultation works out the ranges only when first asked. Its explanations, the first and
+// the later ones, must be those of a full evaluation, for every conclusion, HOW and WHY NOT.
+TEST(Consultation, ExplainsAsAFullEvaluationDoes) {
+  std::shared_ptr<const RuleBase> rules = StandardRules();
+  Engine engine(rules);
+  RandomAssessments random(*rules, 20261128);
+  int explained = 0;
+  for (int round = 0; round < 40; ++round) {
+    const proto::Assessment assessment = random.Next();
+    Evaluation full(*rules);
+    LoadFacts(*rules, assessment, AnalysePortfolio(assessment), full);
+    EvaluateAll(*rules, full);
+    absl::StatusOr<Consultation> consultation = engine.Consult(assessment);
+    ASSERT_TRUE(consultation.ok()) << consultation.status();
+    for (size_t node = 0; node < rules->nodes().size(); ++node) {
+      if (rules->RulesOf(static_cast<int>(node)).empty()) continue;
+      absl::StatusOr<proto::Explanation> want =
+          ExplainNode(*rules, full, static_cast<int>(node), /*all_rules=*/true);
+      absl::StatusOr<proto::Explanation> got = consultation->Explain(static_cast<int>(node));
+      ASSERT_TRUE(want.ok() && got.ok()) << rules->node(static_cast<int>(node)).id;
+      ASSERT_EQ(got->SerializeAsString(), want->SerializeAsString())
+          << "round " << round << " " << rules->node(static_cast<int>(node)).id;
+      ++explained;
+    }
+  }
+  EXPECT_EQ(explained, 40 * 55);  // the standard base concludes 55 nodes
 }
 
 // A consultation keeps its pool and rule base alive: the engine may go first.
