@@ -86,6 +86,10 @@ class Consultation {
   // not concluded. Internal only if those bytes do not parse (a bug).
   absl::Status WriteDiagnosis(const DiagnoseOptions& options, absl::Span<const int> why_not_nodes,
                       proto::Diagnosis* out);
+  // Works out now what could still change once unknowns are known (conclusions' ranges, rules
+  // blocked by an unknown), which Explain and WriteDiagnosis otherwise do when first called: for
+  // a caller that wants that cost paid here, before handing the consultation on. Once only.
+  void EnsureRanges();
   // The same diagnosis as the serialised bytes of alignment.v1.Diagnosis, appended to `out`
   // without building the message: what a service sends. They are what the generated
   // serialiser would write for the same message, byte for byte.
@@ -102,8 +106,6 @@ class Consultation {
                std::string organisation, std::string date);
   const PortfolioAnalysis& portfolio() const;
   void Conclude();
-  // Runs EvaluateRanges once, before the first thing that reads a range or a rule's status.
-  void EnsureRanges();
 
   // The lease keeps the pool, and so the rule base, alive for as long as the consultation.
   const RuleBase* rule_base_;

@@ -28,6 +28,7 @@ absl::string_view OursVariantName(OursVariant variant) {
     case OursVariant::kHowOnHeap: return "ours, HOW written (heap)";
     case OursVariant::kHowOnArena: return "ours, HOW written (arena)";
     case OursVariant::kHowOnDemand: return "ours, HOW kept, rendered on demand";
+    case OursVariant::kWhyNotReady: return "ours, HOW and WHY NOT kept";
   }
   return "ours";
 }
@@ -318,6 +319,12 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
       }
       ReportUnexplained(case_index, OursVariant::kHowOnDemand, std::move(unexplained), result);
     }
+    {
+      ASSIGN_OR_RETURN(inference::Consultation consultation, contestants.ours->Consult(assessment));
+      consultation.EnsureRanges();
+      FindingIds(consultation, &ours_ids);
+      CompareFindings(case_index, OursVariant::kWhyNotReady, ours_ids, clips_ids, result);
+    }
     if (result.disagreements.size() != disagreements_before) continue;
 
     if (options.default_options_rounds > 0) {
@@ -411,15 +418,23 @@ absl::Status Measure(const Workload& workload, const ComparisonOptions& options,
     FindingIds(consultation, &ids);
     return absl::OkStatus();
   });
+  const Pass why_not_ready_pass = timed([&](size_t c) -> absl::Status {
+    ASSIGN_OR_RETURN(inference::Consultation consultation,
+                     ours.Consult(contestants.assessments[c]));
+    consultation.EnsureRanges();
+    FindingIds(consultation, &ids);
+    return absl::OkStatus();
+  });
 
   // CLIPS, then ours in the order of OursVariant; round r starts with contestant r mod their
   // number.
-  const std::vector<Pass> passes = {clips_pass, wire_pass, diagnose_pass(measured), arena_pass,
-                                    on_demand_pass};
-  static_assert(kOursVariants == 4 && static_cast<int>(OursVariant::kHowAsWire) == 0 &&
+  const std::vector<Pass> passes = {clips_pass, wire_pass,      diagnose_pass(measured),
+                                    arena_pass, on_demand_pass, why_not_ready_pass};
+  static_assert(kOursVariants == 5 && static_cast<int>(OursVariant::kHowAsWire) == 0 &&
                 static_cast<int>(OursVariant::kHowOnHeap) == 1 &&
                 static_cast<int>(OursVariant::kHowOnArena) == 2 &&
-                static_cast<int>(OursVariant::kHowOnDemand) == 3);
+                static_cast<int>(OursVariant::kHowOnDemand) == 3 &&
+                static_cast<int>(OursVariant::kWhyNotReady) == 4);
   std::vector<std::vector<std::vector<double>>> ns(
       passes.size(), std::vector<std::vector<double>>(options.rounds));
   for (int r = 0; r < options.rounds; ++r) {
@@ -536,16 +551,28 @@ std::vector<std::pair<std::string, std::string>> VariantNotes(const std::vector<
           absl::StrJoin(arena_peaks, ", "), ".")},
       {std::string(OursVariantName(OursVariant::kHowOnDemand)),
        absl::StrCat(
-          "Engine::Consult: the same validation and evaluation, keeping every rule's outcome "
-          "and every node's certainty, from which the HOW (or WHY NOT) tree of any node is "
-          "rendered by Consultation::Explain; the finding ids are read from concluded() and the "
-          "consultation is destroyed (its evaluation returned to the pool) inside the timing. "
-          "No Diagnosis and no HOW trace or text is built in the timed path. The gate renders "
+          "Engine::Consult: the same validation, and the evaluation of what is known: every "
+          "rule's premise and contribution and every node's certainty are kept, from which the "
+          "HOW (or WHY NOT) tree of any node is rendered by Consultation::Explain. What could "
+          "still change once unknowns are known (each conclusion's range, which rules are "
+          "blocked by an unknown) is worked out when first asked for, by the first "
+          "explanation; the next line pays for it up front. The finding ids are read from "
+          "concluded() and the consultation is destroyed (its evaluation returned to the pool) "
+          "inside the timing. No Diagnosis and no HOW trace or text is built in the timed "
+          "path. The gate renders "
           "the HOW of every concluded finding of every case and checks that it shows a fired "
           "rule concluding that finding; one rendering (every rule concluding the node, fired "
           "or not) took on average ",
           absl::StrJoin(explain_costs, ", "),
-          " in the gate, a cost to add per explanation a caller asks for.")},
+          " in the gate, a cost to add per explanation a caller asks for (the first one "
+          "also works out the ranges).")},
+      {std::string(OursVariantName(OursVariant::kWhyNotReady)),
+       absl::StrCat(
+          "Engine::Consult, then Consultation::EnsureRanges inside the timing: everything the "
+          "line above keeps, and each conclusion's range and each rule's outcome over what the "
+          "unknowns could still be, so that no explanation, WHY NOT or open question has "
+          "anything left to evaluate. This is what Consult kept before the ranges were left "
+          "until asked for.")},
   };
   if (options.default_options_rounds > 0) {
     notes.emplace_back("ours, default options", absl::StrCat(

@@ -35,11 +35,12 @@ enum class OursVariant {
   kHowOnHeap,    // Engine::Diagnose: those bytes parsed into a Diagnosis on the heap
   kHowOnArena,   // Engine::DiagnoseInto: parsed into a Diagnosis on a reused protobuf arena
   kHowOnDemand,  // Engine::Consult: every rule's outcome kept, no Diagnosis written
+  kWhyNotReady,  // Engine::Consult + Consultation::EnsureRanges: WHY NOT's ranges worked out too
 };
-inline constexpr int kOursVariants = 4;
+inline constexpr int kOursVariants = 5;
 inline constexpr std::array<OursVariant, kOursVariants> kAllOursVariants = {
     OursVariant::kHowAsWire, OursVariant::kHowOnHeap, OursVariant::kHowOnArena,
-    OursVariant::kHowOnDemand};
+    OursVariant::kHowOnDemand, OursVariant::kWhyNotReady};
 // The name of its line in the tables: "ours, HOW written (wire)".
 absl::string_view OursVariantName(OursVariant variant);
 
