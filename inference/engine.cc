@@ -102,20 +102,16 @@ Consultation::Consultation(EvaluationPool& pool, std::optional<PortfolioAnalysis
 
 void Consultation::Conclude() {
   Evaluation& evaluation = *evaluation_;
-  // Only the conclusions re-combined can differ from the baseline's, and before EvaluateRanges
-  // each is listed once. `seen` is a bit of its own in `mark`, whose others EvaluateRanges may
-  // still need.
-  constexpr uint8_t kSeen = 0x80;
+  // Only the conclusions re-combined can differ from the baseline's (before EvaluateRanges,
+  // each is listed once).
   for (const auto& changed : evaluation.conclusions_before) {
     if (evaluation.certainty[changed.node] > kFiringThreshold) concluded_.push_back(changed.node);
-    evaluation.mark[changed.node] |= kSeen;
+    evaluation.mark[changed.node] = 1;
   }
   for (int node : pool_->baseline_concluded()) {
-    if ((evaluation.mark[node] & kSeen) == 0) concluded_.push_back(node);
+    if (evaluation.mark[node] == 0) concluded_.push_back(node);
   }
-  for (const auto& changed : evaluation.conclusions_before) {
-    evaluation.mark[changed.node] &= ~kSeen;
-  }
+  for (const auto& changed : evaluation.conclusions_before) evaluation.mark[changed.node] = 0;
   // Most certain first, ties by id (nodes are indexed in id order).
   std::sort(concluded_.begin(), concluded_.end(), [&](int a, int b) {
     if (evaluation.certainty[a] != evaluation.certainty[b]) {
@@ -125,11 +121,7 @@ void Consultation::Conclude() {
   });
 }
 
-void Consultation::EnsureRanges() {
-  if (ranges_ready_) return;
-  EvaluateRanges(*rule_base_, *evaluation_);
-  ranges_ready_ = true;
-}
+void Consultation::EnsureRanges() { EvaluateRanges(*rule_base_, *evaluation_); }
 
 absl::StatusOr<proto::Explanation> Consultation::Explain(int node) {
   EnsureRanges();

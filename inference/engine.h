@@ -115,7 +115,6 @@ class Consultation {
   std::optional<PortfolioAnalysis> portfolio_;
   std::string organisation_, date_;
   std::vector<int> concluded_;
-  bool ranges_ready_ = false;
 };
 
 class Engine {

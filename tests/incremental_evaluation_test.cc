@@ -112,7 +112,7 @@ void ExpectNoScratch(const Evaluation& evaluation, const std::string& label) {
   EXPECT_THAT(evaluation.queued_ranks, testing::Each(0)) << label;
   EXPECT_THAT(evaluation.range_ranks, testing::Each(0)) << label;
   EXPECT_TRUE(evaluation.marked_rules.empty()) << label;
-  EXPECT_TRUE(evaluation.ranges_pending.empty()) << label;
+  EXPECT_FALSE(evaluation.ranges_stale) << label;
 }
 
 // The baseline again, as the pool hands it out.

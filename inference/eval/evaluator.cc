@@ -341,15 +341,14 @@ void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation) {
 
 namespace {
 
-// Per node, while EvaluateCertainties and EvaluateRanges run. The first three belong to the
-// certainty sweep; the next three say what the range sweep still has to do.
-constexpr uint8_t kQueued = 1;              // its rank is queued for the certainty sweep
-constexpr uint8_t kContributionMoved = 2;   // what a rule of it contributes now changed
-constexpr uint8_t kRulesWait = 4;           // a rule of it waits to run in rank order
-constexpr uint8_t kCertaintyBits = kQueued | kContributionMoved | kRulesWait;
-constexpr uint8_t kRangeQueued = 8;         // its rank is queued for the range sweep
-constexpr uint8_t kStateMoved = 16;         // a rule of it moved: its range must be combined
-constexpr uint8_t kPossibleWait = 32;       // a rule of it must work out what is possible
+// Per node, while EvaluateCertainties runs.
+constexpr uint8_t kQueued = 1;             // its rank is queued
+constexpr uint8_t kContributionMoved = 2;  // what a rule of it contributes now changed
+constexpr uint8_t kRulesWait = 4;          // a rule of it waits to run in rank order
+// Per node, while EvaluateRanges runs.
+constexpr uint8_t kRangeQueued = 8;    // its rank is queued
+constexpr uint8_t kStateMoved = 16;    // a rule of it moved: its range must be combined
+constexpr uint8_t kPossibleWait = 32;  // a rule of it must work out what is possible
 // Per rule.
 constexpr uint8_t kMarked = 1;         // its inputs changed: re-run now or in rank order
 constexpr uint8_t kRunWhenFinal = 2;   // reads a conclusion: its premise runs in rank order
@@ -369,30 +368,25 @@ void SetRankBit(std::vector<uint64_t>& ranks, int rank) {
   ranks[rank / 64] |= uint64_t{1} << (rank % 64);
 }
 
-// Queues `node` for the certainty sweep with `flags`.
-void QueueCertainty(const RuleBase& rule_base, int node, uint8_t flags, Evaluation& evaluation) {
+// Queues `node` for a sweep over `ranks`, with `flags`; `queued` is that sweep's kQueued.
+void Queue(const RuleBase& rule_base, int node, uint8_t queued, uint8_t flags,
+           std::vector<uint64_t>& ranks, Evaluation& evaluation) {
   uint8_t& mark = evaluation.mark[node];
-  if ((mark & kCertaintyBits) == 0) {
-    SetRankBit(evaluation.queued_ranks, rule_base.evaluation_rank()[node]);
-  }
-  mark |= kQueued | flags;
+  if ((mark & queued) == 0) SetRankBit(ranks, rule_base.evaluation_rank()[node]);
+  mark |= queued | flags;
 }
-
-// Leaves `node` to the range sweep with `flags`.
+void QueueCertainty(const RuleBase& rule_base, int node, uint8_t flags, Evaluation& evaluation) {
+  Queue(rule_base, node, kQueued, flags, evaluation.queued_ranks, evaluation);
+}
 void QueueRange(const RuleBase& rule_base, int node, uint8_t flags, Evaluation& evaluation) {
-  uint8_t& mark = evaluation.mark[node];
-  if ((mark & kRangeQueued) == 0) {
-    const int rank = rule_base.evaluation_rank()[node];
-    SetRankBit(evaluation.range_ranks, rank);
-    evaluation.ranges_pending.push_back({node, rank});
-  }
-  mark |= kRangeQueued | flags;
+  Queue(rule_base, node, kRangeQueued, flags, evaluation.range_ranks, evaluation);
 }
 
 // The rules reading `node` have changed inputs. One that reads facts alone re-runs at once
 // (every fact is loaded, so its inputs are final; what is possible for it is its premise) and
 // queues its conclusion only if what it contributes changed. One that reads a conclusion waits
-// for the sweep, and leaves what is possible for it to the range sweep.
+// for the sweep, and leaves what is possible for it to EvaluateRanges. Nothing is queued for
+// EvaluateRanges here: it finds its work in what was saved and marked.
 void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   for (int rule : rule_base.ReaderRules(node)) {
     if (evaluation.rule_mark[rule] != 0) continue;
@@ -401,7 +395,6 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) 
     if (core.conclusions_begin != core.conclusions_end) {
       evaluation.rule_mark[rule] = kMarked | kRunWhenFinal | kPossibleStale;
       QueueCertainty(rule_base, core.conclusion, kRulesWait, evaluation);
-      QueueRange(rule_base, core.conclusion, kPossibleWait, evaluation);
       continue;
     }
     evaluation.rule_mark[rule] = kMarked;
@@ -414,7 +407,6 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) 
     const bool contribution_moved =
         !SameBits(Contribution(core.cf, stored.premise), Contribution(core.cf, premise));
     stored = {premise, premise};
-    QueueRange(rule_base, core.conclusion, kStateMoved, evaluation);
     if (contribution_moved) {
       QueueCertainty(rule_base, core.conclusion, kContributionMoved, evaluation);
     }
@@ -422,7 +414,7 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) 
 }
 
 // Re-runs the premise of a rule that reads a conclusion; whether what it contributes changed.
-bool RerunPremise(const RuleBase& rule_base, int rule, int node, Evaluation& evaluation) {
+bool RerunPremise(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
   const RuleCore& core = rule_base.Core(rule);
   const Interval premise = RunPlan(rule_base, core, /*possible=*/false, evaluation);
   RuleState& stored = evaluation.rules[rule];
@@ -431,7 +423,6 @@ bool RerunPremise(const RuleBase& rule_base, int rule, int node, Evaluation& eva
   const bool contribution_moved =
       !SameBits(Contribution(core.cf, stored.premise), Contribution(core.cf, premise));
   stored.premise = premise;
-  QueueRange(rule_base, node, kStateMoved, evaluation);
   return contribution_moved;
 }
 
@@ -470,18 +461,19 @@ void ClearRuleMarks(Evaluation& evaluation) {
 }  // namespace
 
 void EvaluateCertainties(const RuleBase& rule_base, Evaluation& evaluation) {
+  evaluation.ranges_stale = true;
   for (const auto& written : evaluation.written_facts) {
     MarkReadersOf(rule_base, written.node, evaluation);
   }
   SweepRanks(rule_base, evaluation.queued_ranks, [&](int node) {
     // Cleared as it is taken: only conclusions of lower rank queue it, and they are done.
-    const uint8_t flags = evaluation.mark[node] & kCertaintyBits;
-    evaluation.mark[node] &= ~kCertaintyBits;
+    const uint8_t flags = evaluation.mark[node];
+    evaluation.mark[node] = 0;
     bool contribution_moved = (flags & kContributionMoved) != 0;
     if ((flags & kRulesWait) != 0) {
       for (int rule : rule_base.RulesOf(node)) {
         if ((evaluation.rule_mark[rule] & kRunWhenFinal) != 0) {
-          contribution_moved = RerunPremise(rule_base, rule, node, evaluation) ||
+          contribution_moved = RerunPremise(rule_base, rule, evaluation) ||
                                contribution_moved;
         }
       }
@@ -499,6 +491,18 @@ void EvaluateCertainties(const RuleBase& rule_base, Evaluation& evaluation) {
 }
 
 void EvaluateRanges(const RuleBase& rule_base, Evaluation& evaluation) {
+  if (!evaluation.ranges_stale) return;
+  evaluation.ranges_stale = false;
+  // The work EvaluateCertainties left: the conclusions of the rules it moved (all saved so far),
+  // and of the rules reading a conclusion it marked, whose `possible` it never worked out.
+  for (const auto& saved : evaluation.rules_before) {
+    QueueRange(rule_base, rule_base.Core(saved.rule).conclusion, kStateMoved, evaluation);
+  }
+  for (int rule : evaluation.marked_rules) {
+    if ((evaluation.rule_mark[rule] & kPossibleStale) != 0) {
+      QueueRange(rule_base, rule_base.Core(rule).conclusion, kPossibleWait, evaluation);
+    }
+  }
   SweepRanks(rule_base, evaluation.range_ranks, [&](int node) {
     const uint8_t flags = evaluation.mark[node];
     evaluation.mark[node] = 0;
@@ -525,7 +529,6 @@ void EvaluateRanges(const RuleBase& rule_base, Evaluation& evaluation) {
       QueueRange(rule_base, rule_base.Core(rule).conclusion, kPossibleWait, evaluation);
     }
   });
-  evaluation.ranges_pending.clear();
   ClearRuleMarks(evaluation);
 }
 
@@ -535,13 +538,9 @@ void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
 }
 
 void Undo(Evaluation& evaluation) {
-  // What EvaluateRanges would have worked off, had it run.
-  for (const auto& [node, rank] : evaluation.ranges_pending) {
-    evaluation.mark[node] = 0;
-    evaluation.range_ranks[rank / 64] = 0;
-  }
-  evaluation.ranges_pending.clear();
+  // The marks EvaluateRanges would have cleared, had it run.
   ClearRuleMarks(evaluation);
+  evaluation.ranges_stale = false;
   // Newest first, so that whatever was overwritten twice ends at its oldest value.
   for (auto it = evaluation.written_facts.rbegin(); it != evaluation.written_facts.rend(); ++it) {
     evaluation.facts[it->node] = it->fact;

@@ -105,14 +105,10 @@ struct Evaluation {
   // rank first; a conclusion reached through one that changed always ranks higher, so it is
   // picked up by the same sweep. All zero between calls.
   std::vector<uint64_t> queued_ranks;
-  // The same for the conclusions whose range EvaluateRanges has yet to bring up to date, and
-  // those conclusions with their ranks (for Undo, when it never ran).
-  std::vector<uint64_t> range_ranks;
-  struct PendingRange {
-    int node;
-    int rank;
-  };
-  std::vector<PendingRange> ranges_pending;
+  std::vector<uint64_t> range_ranks;  // the same for EvaluateRanges
+  // Set by EvaluateCertainties until EvaluateRanges (or Undo) runs: the ranges and `possible`
+  // are those of the baseline where the certainty sweep went.
+  bool ranges_stale = false;
   std::vector<uint8_t> rule_mark;  // per rule: inputs changed (re-run it, now or in rank order)
 };
 
