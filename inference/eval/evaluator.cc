@@ -349,10 +349,9 @@ constexpr uint8_t kRulesWait = 4;          // a rule of it waits to run in rank 
 constexpr uint8_t kRangeQueued = 8;    // its rank is queued
 constexpr uint8_t kStateMoved = 16;    // a rule of it moved: its range must be combined
 constexpr uint8_t kPossibleWait = 32;  // a rule of it must work out what is possible
-// Per rule.
-constexpr uint8_t kMarked = 1;         // its inputs changed: re-run now or in rank order
-constexpr uint8_t kRunWhenFinal = 2;   // reads a conclusion: its premise runs in rank order
-constexpr uint8_t kPossibleStale = 4;  // reads a conclusion: `possible` waits for the ranges
+// Per rule reading a conclusion (those reading facts alone re-run at once, unmarked).
+constexpr uint8_t kRunWhenFinal = 1;   // its inputs changed: its premise runs in rank order
+constexpr uint8_t kPossibleStale = 2;  // what is possible for it waits for EvaluateRanges
 
 // Bit for bit: a state that moved only from +0.0 to -0.0 has moved, and its conclusion must be
 // re-combined, or the result would differ from EvaluateAll's in the sign of a zero (which
@@ -389,20 +388,23 @@ void QueueRange(const RuleBase& rule_base, int node, uint8_t flags, Evaluation& 
 // EvaluateRanges here: it finds its work in what was saved and marked.
 void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   for (int rule : rule_base.ReaderRules(node)) {
+    // Only rules reading a conclusion are marked: one reading facts alone and two of them
+    // observed re-runs twice, the second time to the same state, which is cheaper than marking
+    // every rule and clearing the marks.
     if (evaluation.rule_mark[rule] != 0) continue;
-    evaluation.marked_rules.push_back(rule);
     const RuleCore& core = rule_base.Core(rule);
     if (core.conclusions_begin != core.conclusions_end) {
-      evaluation.rule_mark[rule] = kMarked | kRunWhenFinal | kPossibleStale;
+      evaluation.rule_mark[rule] = kRunWhenFinal | kPossibleStale;
+      evaluation.marked_rules.push_back(rule);
       QueueCertainty(rule_base, core.conclusion, kRulesWait, evaluation);
       continue;
     }
-    evaluation.rule_mark[rule] = kMarked;
     const Interval premise = RunPlan(rule_base, core, /*possible=*/false, evaluation);
     RuleState& stored = evaluation.rules[rule];
     // About half of the rules re-run do not move: a comparison that still holds next to a
-    // condition still unknown. Those are neither saved nor written.
-    if (SameInterval(stored.premise, premise) && SameInterval(stored.possible, premise)) continue;
+    // condition still unknown. Those are neither saved nor written. What is possible for a rule
+    // reading facts alone is its premise, so the premise says whether it moved.
+    if (SameInterval(stored.premise, premise)) continue;
     evaluation.rules_before.push_back({rule, stored});
     const bool contribution_moved =
         !SameBits(Contribution(core.cf, stored.premise), Contribution(core.cf, premise));

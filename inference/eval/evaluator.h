@@ -109,7 +109,7 @@ struct Evaluation {
   // Set by EvaluateCertainties until EvaluateRanges (or Undo) runs: the ranges and `possible`
   // are those of the baseline where the certainty sweep went.
   bool ranges_stale = false;
-  std::vector<uint8_t> rule_mark;  // per rule: inputs changed (re-run it, now or in rank order)
+  std::vector<uint8_t> rule_mark;  // per rule reading a conclusion: what waits for the sweeps
 };
 
 // Sets the facts from a validated assessment (see ValidateAssessment) and its portfolio
