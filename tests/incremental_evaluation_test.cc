@@ -61,6 +61,7 @@ void ExpectSameEvaluation(const RuleBase& rules, const Evaluation& expected,
     EXPECT_EQ(Bits(expected.range[node].lo), Bits(actual.range[node].lo)) << label << " " << id;
     EXPECT_EQ(Bits(expected.range[node].hi), Bits(actual.range[node].hi)) << label << " " << id;
   }
+  EXPECT_EQ(expected.fires, actual.fires) << label;
   for (size_t r = 0; r < rules.rules().size(); ++r) {
     const std::string& id = rules.rules()[r].id;
     const RuleState& want = expected.rules[r];
@@ -89,15 +90,21 @@ void ExpectPlansAgree(const RuleBase& rules, const Evaluation& evaluation,
   }
 }
 
-// What EvaluateCertainties settles: every certainty and every rule's premise.
+// What EvaluateCertainties settles: every certainty, which rules fire, and the premise of every
+// rule that fires (what it contributes, and what its HOW shows).
 void ExpectSameCertainties(const RuleBase& rules, const Evaluation& expected,
                            const Evaluation& actual, const std::string& label) {
   for (size_t node = 0; node < rules.nodes().size(); ++node) {
     EXPECT_EQ(Bits(expected.certainty[node]), Bits(actual.certainty[node]))
         << label << " " << rules.node(static_cast<int>(node)).id;
   }
+  EXPECT_EQ(expected.fires, actual.fires) << label;
   for (size_t r = 0; r < rules.rules().size(); ++r) {
     const std::string& id = rules.rules()[r].id;
+    const int rule = static_cast<int>(r);
+    EXPECT_EQ(Fires(actual, rule), actual.rules[r].premise.lo > kFiringThreshold)
+        << label << " " << id;
+    if (!Fires(expected, rule)) continue;
     EXPECT_EQ(Bits(expected.rules[r].premise.lo), Bits(actual.rules[r].premise.lo))
         << label << " " << id;
     EXPECT_EQ(Bits(expected.rules[r].premise.hi), Bits(actual.rules[r].premise.hi))
@@ -113,6 +120,7 @@ void ExpectNoScratch(const Evaluation& evaluation, const std::string& label) {
   EXPECT_THAT(evaluation.range_ranks, testing::Each(0)) << label;
   EXPECT_TRUE(evaluation.marked_rules.empty()) << label;
   EXPECT_FALSE(evaluation.ranges_stale) << label;
+  EXPECT_TRUE(evaluation.premises_pending.empty()) << label;
 }
 
 // The baseline again, as the pool hands it out.

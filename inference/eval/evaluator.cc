@@ -182,7 +182,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline RuleState EvaluatedRule(const RuleBase& rule
 
 // Brings one rule's state up to date from what it reads.
 void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) {
-  evaluation.rules[index] = EvaluatedRule(rule_base, index, evaluation);
+  SetRuleState(evaluation, index, EvaluatedRule(rule_base, index, evaluation));
 }
 
 // What one rule could still contribute, as the ends of an interval (see Combine).
@@ -280,6 +280,7 @@ Evaluation::Evaluation(const RuleBase& rule_base)
       certainty(rule_base.nodes().size(), 0.0),
       range(rule_base.nodes().size()),
       rules(rule_base.rules().size()),
+      fires((rule_base.rules().size() + 63) / 64, 0),
       mark(rule_base.nodes().size(), 0),
       queued_ranks((rule_base.evaluation_order().size() + 63) / 64, 0),
       range_ranks(queued_ranks.size(), 0),
@@ -400,15 +401,20 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) 
       continue;
     }
     const Interval premise = RunPlan(rule_base, core, /*possible=*/false, evaluation);
-    RuleState& stored = evaluation.rules[rule];
-    // About half of the rules re-run do not move: a comparison that still holds next to a
-    // condition still unknown. Those are neither saved nor written. What is possible for a rule
-    // reading facts alone is its premise, so the premise says whether it moved.
+    // Nearly every rule re-run fires neither before nor after: it contributes nothing either
+    // way, and its state (not even read here) is left to EvaluateRanges.
+    if (premise.lo <= kFiringThreshold && !Fires(evaluation, rule)) {
+      evaluation.premises_pending.push_back({rule, premise});
+      continue;
+    }
+    const RuleState& stored = evaluation.rules[rule];
+    // What is possible for a rule reading facts alone is its premise, so the premise says
+    // whether it moved.
     if (SameInterval(stored.premise, premise)) continue;
     evaluation.rules_before.push_back({rule, stored});
     const bool contribution_moved =
         !SameBits(Contribution(core.cf, stored.premise), Contribution(core.cf, premise));
-    stored = {premise, premise};
+    SetRuleState(evaluation, rule, {premise, premise});
     if (contribution_moved) {
       QueueCertainty(rule_base, core.conclusion, kContributionMoved, evaluation);
     }
@@ -419,12 +425,12 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) 
 bool RerunPremise(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
   const RuleCore& core = rule_base.Core(rule);
   const Interval premise = RunPlan(rule_base, core, /*possible=*/false, evaluation);
-  RuleState& stored = evaluation.rules[rule];
+  const RuleState& stored = evaluation.rules[rule];
   if (SameInterval(stored.premise, premise)) return false;
   evaluation.rules_before.push_back({rule, stored});
   const bool contribution_moved =
       !SameBits(Contribution(core.cf, stored.premise), Contribution(core.cf, premise));
-  stored.premise = premise;
+  SetRuleState(evaluation, rule, {premise, stored.possible});
   return contribution_moved;
 }
 
@@ -496,10 +502,21 @@ void EvaluateRanges(const RuleBase& rule_base, Evaluation& evaluation) {
   if (!evaluation.ranges_stale) return;
   evaluation.ranges_stale = false;
   // The work EvaluateCertainties left: the conclusions of the rules it moved (all saved so far),
-  // and of the rules reading a conclusion it marked, whose `possible` it never worked out.
+  // the rules it re-ran but did not store, and the rules reading a conclusion it marked, whose
+  // `possible` it never worked out.
   for (const auto& saved : evaluation.rules_before) {
     QueueRange(rule_base, rule_base.Core(saved.rule).conclusion, kStateMoved, evaluation);
   }
+  for (const auto& [rule, premise] : evaluation.premises_pending) {
+    // Firing neither before nor after, so its bit in `fires` stays. A rule two observations
+    // reach is listed twice, with the same premise: the second finds it stored.
+    RuleState& stored = evaluation.rules[rule];
+    if (SameInterval(stored.premise, premise) && SameInterval(stored.possible, premise)) continue;
+    evaluation.rules_before.push_back({rule, stored});
+    stored = {premise, premise};
+    QueueRange(rule_base, rule_base.Core(rule).conclusion, kStateMoved, evaluation);
+  }
+  evaluation.premises_pending.clear();
   for (int rule : evaluation.marked_rules) {
     if ((evaluation.rule_mark[rule] & kPossibleStale) != 0) {
       QueueRange(rule_base, rule_base.Core(rule).conclusion, kPossibleWait, evaluation);
@@ -540,8 +557,9 @@ void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
 }
 
 void Undo(Evaluation& evaluation) {
-  // The marks EvaluateRanges would have cleared, had it run.
+  // What EvaluateRanges would have worked off, had it run.
   ClearRuleMarks(evaluation);
+  evaluation.premises_pending.clear();
   evaluation.ranges_stale = false;
   // Newest first, so that whatever was overwritten twice ends at its oldest value.
   for (auto it = evaluation.written_facts.rbegin(); it != evaluation.written_facts.rend(); ++it) {
@@ -553,7 +571,7 @@ void Undo(Evaluation& evaluation) {
     evaluation.range[it->node] = it->range;
   }
   for (auto it = evaluation.rules_before.rbegin(); it != evaluation.rules_before.rend(); ++it) {
-    evaluation.rules[it->rule] = it->state;
+    SetRuleState(evaluation, it->rule, it->state);
   }
   evaluation.written_facts.clear();
   evaluation.rules_before.clear();

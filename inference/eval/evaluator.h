@@ -75,6 +75,11 @@ struct Evaluation {
   // that waits for an unknown is never simply 0: downstream rules read this range.
   std::vector<Interval> range;
   std::vector<RuleState> rules;
+  // One bit per rule, set while its premise is above the firing threshold (it contributes):
+  // EvaluateCertainties tells from a bit, without reading the rule's state, that a rule which
+  // fires neither before nor after an observation contributes nothing either way. Written with
+  // every state (SetRuleState).
+  std::vector<uint64_t> fires;
   std::vector<Interval> stack;    // scratch for premise evaluation
 
   // What changed since the baseline, so that EvaluateCertainties and EvaluateRanges touch only
@@ -99,6 +104,14 @@ struct Evaluation {
   std::vector<SavedFact> written_facts;             // indicators LoadFacts set, as they were
   std::vector<SavedRule> rules_before;              // rules the sweeps moved
   std::vector<SavedConclusion> conclusions_before;  // conclusions the sweeps re-combined
+  // Rules reading facts alone that EvaluateCertainties re-ran and found firing neither before
+  // nor after, with their new premise: only their range can have moved, and EvaluateRanges
+  // stores them (saving what they held in `rules_before`).
+  struct PendingPremise {
+    int rule;
+    Interval premise;
+  };
+  std::vector<PendingPremise> premises_pending;
   std::vector<int> marked_rules;  // scratch: the rules with a rule_mark, to unmark
   std::vector<uint8_t> mark;  // per node: scratch flags of the two sweeps (see evaluator.cc)
   // Scratch: the conclusions to re-evaluate, one bit per evaluation rank. Worked off lowest
@@ -111,6 +124,17 @@ struct Evaluation {
   bool ranges_stale = false;
   std::vector<uint8_t> rule_mark;  // per rule reading a conclusion: what waits for the sweeps
 };
+
+// Writes a rule's state and its bit in `fires`.
+inline void SetRuleState(Evaluation& evaluation, int rule, const RuleState& state) {
+  evaluation.rules[rule] = state;
+  const uint64_t bit = uint64_t{1} << (rule % 64);
+  uint64_t& word = evaluation.fires[rule / 64];
+  word = state.premise.lo > kFiringThreshold ? word | bit : word & ~bit;
+}
+inline bool Fires(const Evaluation& evaluation, int rule) {
+  return (evaluation.fires[rule / 64] >> (rule % 64)) & 1;
+}
 
 // Sets the facts from a validated assessment (see ValidateAssessment) and its portfolio
 // figures. Observations of ids the rule base does not declare are ignored here.
