@@ -88,8 +88,11 @@ class Consultation {
                       proto::Diagnosis* out);
   // Works out now what could still change once unknowns are known (conclusions' ranges, rules
   // blocked by an unknown), which Explain and WriteDiagnosis otherwise do when first called: for
-  // a caller that wants that cost paid here, before handing the consultation on. Once only.
+  // a caller that wants that cost paid here, before handing the consultation on. Later calls do
+  // nothing.
   void EnsureRanges();
+  // Whether EnsureRanges has run (Consult leaves it to the first explanation).
+  bool ranges_ready() const { return !evaluation_->ranges_stale; }
   // The same diagnosis as the serialised bytes of alignment.v1.Diagnosis, appended to `out`
   // without building the message: what a service sends. They are what the generated
   // serialiser would write for the same message, byte for byte.

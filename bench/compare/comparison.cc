@@ -307,6 +307,8 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
       FindingIds(consultation, &ours_ids);
       CompareFindings(case_index, OursVariant::kHowOnDemand, ours_ids, clips_ids, result);
       std::vector<std::string> unexplained;
+      // The first explanation would also work out the ranges: that cost is the next line's.
+      consultation.EnsureRanges();
       for (int node : consultation.concluded()) {
         if (rules.node(node).kind != inference::NodeKind::kFinding) continue;
         const Clock::time_point start = Clock::now();
@@ -564,8 +566,9 @@ std::vector<std::pair<std::string, std::string>> VariantNotes(const std::vector<
           "rule concluding that finding; one rendering (every rule concluding the node, fired "
           "or not) took on average ",
           absl::StrJoin(explain_costs, ", "),
-          " in the gate, a cost to add per explanation a caller asks for (the first one "
-          "also works out the ranges).")},
+          " in the gate (with the ranges already worked out), a cost to add per explanation a "
+          "caller asks for; the first explanation also pays for the ranges, the difference "
+          "between this line and the next.")},
       {std::string(OursVariantName(OursVariant::kWhyNotReady)),
        absl::StrCat(
           "Engine::Consult, then Consultation::EnsureRanges inside the timing: everything the "

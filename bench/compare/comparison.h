@@ -34,7 +34,7 @@ enum class OursVariant {
   kHowAsWire,    // Engine::DiagnoseToWire: the Diagnosis, HOW trees included, as wire bytes
   kHowOnHeap,    // Engine::Diagnose: those bytes parsed into a Diagnosis on the heap
   kHowOnArena,   // Engine::DiagnoseInto: parsed into a Diagnosis on a reused protobuf arena
-  kHowOnDemand,  // Engine::Consult: every rule's outcome kept, no Diagnosis written
+  kHowOnDemand,  // Engine::Consult: premises and certainties kept, no Diagnosis written
   kWhyNotReady,  // Engine::Consult + Consultation::EnsureRanges: WHY NOT's ranges worked out too
 };
 inline constexpr int kOursVariants = 5;

@@ -500,7 +500,7 @@ void EvaluateCertainties(const RuleBase& rule_base, Evaluation& evaluation) {
 
 void EvaluateRanges(const RuleBase& rule_base, Evaluation& evaluation) {
   if (!evaluation.ranges_stale) return;
-  evaluation.ranges_stale = false;
+  evaluation.ranges_interrupted = true;
   // The work EvaluateCertainties left: the conclusions of the rules it moved (all saved so far),
   // the rules it re-ran but did not store, and the rules reading a conclusion it marked, whose
   // `possible` it never worked out.
@@ -549,6 +549,8 @@ void EvaluateRanges(const RuleBase& rule_base, Evaluation& evaluation) {
     }
   });
   ClearRuleMarks(evaluation);
+  evaluation.ranges_stale = false;
+  evaluation.ranges_interrupted = false;
 }
 
 void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation) {
@@ -561,6 +563,11 @@ void Undo(Evaluation& evaluation) {
   ClearRuleMarks(evaluation);
   evaluation.premises_pending.clear();
   evaluation.ranges_stale = false;
+  if (evaluation.ranges_interrupted) {
+    std::fill(evaluation.mark.begin(), evaluation.mark.end(), 0);
+    std::fill(evaluation.range_ranks.begin(), evaluation.range_ranks.end(), 0);
+    evaluation.ranges_interrupted = false;
+  }
   // Newest first, so that whatever was overwritten twice ends at its oldest value.
   for (auto it = evaluation.written_facts.rbegin(); it != evaluation.written_facts.rend(); ++it) {
     evaluation.facts[it->node] = it->fact;

@@ -83,9 +83,10 @@ struct Evaluation {
   std::vector<Interval> stack;    // scratch for premise evaluation
 
   // What changed since the baseline, so that EvaluateCertainties and EvaluateRanges touch only
-  // what the facts reach and Undo undoes only that, each with what it overwrote, saved as it was overwritten:
-  // undoing then touches only memory the diagnosis already had in cache, never the baseline's
-  // copy (on a large rule base, reading that back was a third of a diagnosis's cache misses).
+  // what the facts reach and Undo undoes only that, each with what it overwrote, saved as it was
+  // overwritten: undoing then touches only memory the diagnosis already had in cache, never the
+  // baseline's copy (on a large rule base, reading that back was a third of a diagnosis's cache
+  // misses).
   // `mark`, `rule_mark` and the rank bits are all zero between diagnoses. A rule or conclusion
   // changed by both sweeps is saved twice; Undo puts back the older.
   struct SavedFact {
@@ -119,9 +120,13 @@ struct Evaluation {
   // picked up by the same sweep. All zero between calls.
   std::vector<uint64_t> queued_ranks;
   std::vector<uint64_t> range_ranks;  // the same for EvaluateRanges
-  // Set by EvaluateCertainties until EvaluateRanges (or Undo) runs: the ranges and `possible`
-  // are those of the baseline where the certainty sweep went.
+  // Set by EvaluateCertainties until EvaluateRanges (or Undo) has run: where the certainty sweep
+  // went, the ranges, `possible` and the premises in `premises_pending` are still the
+  // baseline's.
   bool ranges_stale = false;
+  // Set while EvaluateRanges runs: should it end in an exception, Undo clears every scratch flag
+  // and rank bit it may have left (the lists alone do not say which).
+  bool ranges_interrupted = false;
   std::vector<uint8_t> rule_mark;  // per rule reading a conclusion: what waits for the sweeps
 };
 
@@ -147,20 +152,22 @@ void LoadFacts(const RuleBase& rule_base, absl::Span<const ResolvedObservation> 
 // Evaluates every conclusion.
 void EvaluateAll(const RuleBase& rule_base, Evaluation& evaluation);
 
-// Brings every certainty and premise up to date after LoadFacts on an evaluation that held the
-// baseline (the evaluation of no facts at all, see EvaluationPool): only the conclusions
-// downstream of a written fact whose inputs actually changed are re-evaluated, so the cost
-// follows what the assessment reaches, not the size of the rule base. What is concluded, with
-// what certainty and by which rules, is then final. What could still change once unknowns are
-// known (each conclusion's range, each rule's `possible`, and so the blocked status) is left
-// to EvaluateRanges, which WHY-NOT, open questions and the would-fire list need and a caller
-// that only reads conclusions does not: on most assessments nearly every rule re-run moves
-// only what is possible, and only about one conclusion in seventy changes its certainty.
+// Brings every certainty, every firing bit and the premise of every rule that fires up to date
+// after LoadFacts on an evaluation that held the baseline (the evaluation of no facts at all,
+// see EvaluationPool): only the conclusions downstream of a written fact whose inputs actually
+// changed are re-evaluated, so the cost follows what the assessment reaches, not the size of
+// the rule base. What is concluded, with what certainty and by which rules, is then final.
+// What could still change once unknowns are known (each conclusion's range, each rule's
+// `possible`, and so the blocked status), and the premises of rules that fire neither before
+// nor after, are left to EvaluateRanges, which WHY-NOT, open questions and the would-fire list
+// need and a caller that only reads conclusions does not: on the generated workloads nearly
+// every rule re-run moves only what is possible, and about one conclusion in seventy changes
+// its certainty.
 void EvaluateCertainties(const RuleBase& rule_base, Evaluation& evaluation);
-// Brings the ranges and `possible` up to date after EvaluateCertainties; then the evaluation
-// equals EvaluateAll's, bit for bit. Does nothing when called again.
+// Brings the rest up to date after EvaluateCertainties; then the evaluation equals
+// EvaluateAll's, bit for bit. Later calls do nothing.
 void EvaluateRanges(const RuleBase& rule_base, Evaluation& evaluation);
-// Both.
+// Both, one after the other.
 void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation);
 
 // Undoes LoadFacts and EvaluateCertainties (and EvaluateRanges, if it ran): `evaluation` is
