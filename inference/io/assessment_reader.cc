@@ -37,7 +37,8 @@ constexpr size_t kMaxShownBytes = 40;  // of a value quoted in a message
 constexpr size_t kMaxPathBytes = 100;  // of an indicator id in a field path
 constexpr std::uintmax_t kMaxFileBytes = 64u << 20;
 
-bool ValidUtf8(std::string_view text) { return IsValidUtf8(AbslView(text)); }
+// Most texts checked are empty (an observation's source, usually): no call for those.
+bool ValidUtf8(std::string_view text) { return text.empty() || IsValidUtf8(AbslView(text)); }
 
 // ---------------------------------------------------------------------------------------------
 // Collected problems.
