@@ -461,6 +461,23 @@ void SweepRanks(const RuleBase& rule_base, std::vector<uint64_t>& ranks, Visit v
   }
 }
 
+// What both sweeps do first with the node they take: clear its flags (only conclusions of lower
+// rank queue it, and they are done), and re-run those of its rules marked `rule_flag` if the node
+// is flagged `wait_flag`. Whether it was flagged `moved_flag` or a rule re-run moved.
+template <typename Rerun>
+bool TakeNode(const RuleBase& rule_base, int node, uint8_t moved_flag, uint8_t wait_flag,
+              uint8_t rule_flag, Evaluation& evaluation, Rerun rerun) {
+  const uint8_t flags = evaluation.mark[node];
+  evaluation.mark[node] = 0;
+  bool moved = (flags & moved_flag) != 0;
+  if ((flags & wait_flag) != 0) {
+    for (int rule : rule_base.RulesOf(node)) {
+      if ((evaluation.rule_mark[rule] & rule_flag) != 0) moved = rerun(rule) || moved;
+    }
+  }
+  return moved;
+}
+
 void ClearRuleMarks(Evaluation& evaluation) {
   for (int rule : evaluation.marked_rules) evaluation.rule_mark[rule] = 0;
   evaluation.marked_rules.clear();
@@ -474,18 +491,9 @@ void EvaluateCertainties(const RuleBase& rule_base, Evaluation& evaluation) {
     MarkReadersOf(rule_base, written.node, evaluation);
   }
   SweepRanks(rule_base, evaluation.queued_ranks, [&](int node) {
-    // Cleared as it is taken: only conclusions of lower rank queue it, and they are done.
-    const uint8_t flags = evaluation.mark[node];
-    evaluation.mark[node] = 0;
-    bool contribution_moved = (flags & kContributionMoved) != 0;
-    if ((flags & kRulesWait) != 0) {
-      for (int rule : rule_base.RulesOf(node)) {
-        if ((evaluation.rule_mark[rule] & kRunWhenFinal) != 0) {
-          contribution_moved = RerunPremise(rule_base, rule, evaluation) ||
-                               contribution_moved;
-        }
-      }
-    }
+    const bool contribution_moved =
+        TakeNode(rule_base, node, kContributionMoved, kRulesWait, kRunWhenFinal, evaluation,
+                 [&](int rule) { return RerunPremise(rule_base, rule, evaluation); });
     // The certainty is a function of what the rules contribute: when none of that moved,
     // neither did it (though the range may have; that is the range sweep's).
     if (!contribution_moved) return;
@@ -523,16 +531,9 @@ void EvaluateRanges(const RuleBase& rule_base, Evaluation& evaluation) {
     }
   }
   SweepRanks(rule_base, evaluation.range_ranks, [&](int node) {
-    const uint8_t flags = evaluation.mark[node];
-    evaluation.mark[node] = 0;
-    bool moved = (flags & kStateMoved) != 0;
-    if ((flags & kPossibleWait) != 0) {
-      for (int rule : rule_base.RulesOf(node)) {
-        if ((evaluation.rule_mark[rule] & kPossibleStale) != 0) {
-          moved = RerunPossible(rule_base, rule, evaluation) || moved;
-        }
-      }
-    }
+    const bool moved =
+        TakeNode(rule_base, node, kStateMoved, kPossibleWait, kPossibleStale, evaluation,
+                 [&](int rule) { return RerunPossible(rule_base, rule, evaluation); });
     // The range is a function of the rules' states and the certainty, which only moves when a
     // rule's state does.
     if (!moved) return;
