@@ -189,6 +189,28 @@ TEST(IncrementalEvaluation, EveryExampleMatchesFullEvaluation) {
   EXPECT_EQ(examples, 7);
 }
 
+// EvaluateRanges ended by an exception (out of memory) leaves flags and rank bits that no list
+// records; handing the evaluation back must still give the pool the baseline.
+TEST(IncrementalEvaluation, HandedBackAfterAnInterruptedRangeSweep) {
+  std::shared_ptr<const RuleBase> rules = StandardRules();
+  auto pool = std::make_shared<EvaluationPool>(rules);
+  auto assessment = ReadAssessmentFile(kSource / "examples/assessments/overloaded-it.yaml",
+                                       &rules->schema());
+  ASSERT_TRUE(assessment.ok()) << assessment.status();
+  {
+    EvaluationPool::Lease lease = pool->Acquire();
+    LoadFacts(*rules, *assessment, AnalysePortfolio(*assessment), *lease);
+    EvaluateCertainties(*rules, *lease);
+    // As the sweep leaves them when a push_back throws half way: flags on a node it had queued
+    // and taken no further, its rank bit, and the sweep marked as running.
+    const int node = rules->evaluation_order().back();
+    lease->mark[node] = 8 | 16;
+    lease->range_ranks.back() |= uint64_t{1} << ((rules->evaluation_order().size() - 1) % 64);
+    lease->ranges_interrupted = true;
+  }
+  ExpectBaseline(*rules, *pool, "after an interrupted range sweep");
+}
+
 TEST(IncrementalEvaluation, RandomAssessmentsMatchFullEvaluation) {
   std::shared_ptr<const RuleBase> rules = StandardRules();
   auto pool = std::make_shared<EvaluationPool>(rules);
