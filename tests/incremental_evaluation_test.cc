@@ -201,10 +201,10 @@ TEST(IncrementalEvaluation, HandedBackAfterAnInterruptedRangeSweep) {
     EvaluationPool::Lease lease = pool->Acquire();
     LoadFacts(*rules, *assessment, AnalysePortfolio(*assessment), *lease);
     EvaluateCertainties(*rules, *lease);
-    // As the sweep leaves them when a push_back throws half way: flags on a node it had queued
-    // and taken no further, its rank bit, and the sweep marked as running.
+    // As the sweep leaves them when a push_back throws half way: flags (any) on a node it had
+    // queued and taken no further, its rank bit, and the sweep marked as running.
     const int node = rules->evaluation_order().back();
-    lease->mark[node] = 8 | 16;
+    lease->mark[node] = 0xff;
     lease->range_ranks.back() |= uint64_t{1} << ((rules->evaluation_order().size() - 1) % 64);
     lease->ranges_interrupted = true;
   }

@@ -303,12 +303,16 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
     CompareFindings(case_index, OursVariant::kHowOnArena, ours_ids, clips_ids, result);
 
     {
+      // One consultation for the last two lines: Consult, then EnsureRanges.
       ASSIGN_OR_RETURN(inference::Consultation consultation, contestants.ours->Consult(assessment));
       FindingIds(consultation, &ours_ids);
       CompareFindings(case_index, OursVariant::kHowOnDemand, ours_ids, clips_ids, result);
-      std::vector<std::string> unexplained;
-      // The first explanation would also work out the ranges: that cost is the next line's.
+      // The first explanation would also work out the ranges: that cost is the next line's, not
+      // the explanations'.
       consultation.EnsureRanges();
+      FindingIds(consultation, &ours_ids);
+      CompareFindings(case_index, OursVariant::kWhyNotReady, ours_ids, clips_ids, result);
+      std::vector<std::string> unexplained;
       for (int node : consultation.concluded()) {
         if (rules.node(node).kind != inference::NodeKind::kFinding) continue;
         const Clock::time_point start = Clock::now();
@@ -319,13 +323,8 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
           unexplained.push_back(rules.node(node).id);
         }
       }
-      ReportUnexplained(case_index, OursVariant::kHowOnDemand, std::move(unexplained), result);
-    }
-    {
-      ASSIGN_OR_RETURN(inference::Consultation consultation, contestants.ours->Consult(assessment));
-      consultation.EnsureRanges();
-      FindingIds(consultation, &ours_ids);
-      CompareFindings(case_index, OursVariant::kWhyNotReady, ours_ids, clips_ids, result);
+      ReportUnexplained(case_index, OursVariant::kHowOnDemand, unexplained, result);
+      ReportUnexplained(case_index, OursVariant::kWhyNotReady, std::move(unexplained), result);
     }
     if (result.disagreements.size() != disagreements_before) continue;
 

@@ -168,21 +168,15 @@ bool ReadsUndecided(const RuleBase& rule_base, const RuleCore& rule,
   return false;
 }
 
-// One rule's state from what it reads, as it stands in `evaluation`.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline RuleState EvaluatedRule(const RuleBase& rule_base, int index,
-                                                            Evaluation& evaluation) {
+// Brings one rule's state up to date from what it reads.
+void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) {
   const RuleCore& rule = rule_base.Core(index);
   RuleState state;
   state.premise = RunPlan(rule_base, rule, /*possible=*/false, evaluation);
   state.possible = ReadsUndecided(rule_base, rule, evaluation)
                        ? RunPlan(rule_base, rule, /*possible=*/true, evaluation)
                        : state.premise;
-  return state;
-}
-
-// Brings one rule's state up to date from what it reads.
-void EvaluateRule(const RuleBase& rule_base, int index, Evaluation& evaluation) {
-  SetRuleState(evaluation, index, EvaluatedRule(rule_base, index, evaluation));
+  SetRuleState(evaluation, index, state);
 }
 
 // What one rule could still contribute, as the ends of an interval (see Combine).
@@ -382,6 +376,22 @@ void QueueRange(const RuleBase& rule_base, int node, uint8_t flags, Evaluation& 
   Queue(rule_base, node, kRangeQueued, flags, evaluation.range_ranks, evaluation);
 }
 
+// Stores a re-run rule's new premise, with `possible` beside it, unless the premise did not
+// move; saves what the rule held for Undo. Whether what the rule contributes changed. Inline:
+// the certainty sweep's innermost step.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool StorePremise(int rule, double cf,
+                                                      const Interval& premise,
+                                                      const Interval& possible,
+                                                      Evaluation& evaluation) {
+  const RuleState& stored = evaluation.rules[rule];
+  if (SameInterval(stored.premise, premise)) return false;
+  evaluation.rules_before.push_back({rule, stored});
+  const bool contribution_moved =
+      !SameBits(Contribution(cf, stored.premise), Contribution(cf, premise));
+  SetRuleState(evaluation, rule, {premise, possible});
+  return contribution_moved;
+}
+
 // The rules reading `node` have changed inputs. One that reads facts alone re-runs at once
 // (every fact is loaded, so its inputs are final; what is possible for it is its premise) and
 // queues its conclusion only if what it contributes changed. One that reads a conclusion waits
@@ -403,19 +413,12 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) 
     const Interval premise = RunPlan(rule_base, core, /*possible=*/false, evaluation);
     // Nearly every rule re-run fires neither before nor after: it contributes nothing either
     // way, and its state (not even read here) is left to EvaluateRanges.
-    if (premise.lo <= kFiringThreshold && !Fires(evaluation, rule)) {
+    if (!FiresOn(premise) && !Fires(evaluation, rule)) {
       evaluation.premises_pending.push_back({rule, premise});
       continue;
     }
-    const RuleState& stored = evaluation.rules[rule];
-    // What is possible for a rule reading facts alone is its premise, so the premise says
-    // whether it moved.
-    if (SameInterval(stored.premise, premise)) continue;
-    evaluation.rules_before.push_back({rule, stored});
-    const bool contribution_moved =
-        !SameBits(Contribution(core.cf, stored.premise), Contribution(core.cf, premise));
-    SetRuleState(evaluation, rule, {premise, premise});
-    if (contribution_moved) {
+    // What is possible for a rule reading facts alone is its premise.
+    if (StorePremise(rule, core.cf, premise, premise, evaluation)) {
       QueueCertainty(rule_base, core.conclusion, kContributionMoved, evaluation);
     }
   }
@@ -425,13 +428,7 @@ void MarkReadersOf(const RuleBase& rule_base, int node, Evaluation& evaluation) 
 bool RerunPremise(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
   const RuleCore& core = rule_base.Core(rule);
   const Interval premise = RunPlan(rule_base, core, /*possible=*/false, evaluation);
-  const RuleState& stored = evaluation.rules[rule];
-  if (SameInterval(stored.premise, premise)) return false;
-  evaluation.rules_before.push_back({rule, stored});
-  const bool contribution_moved =
-      !SameBits(Contribution(core.cf, stored.premise), Contribution(core.cf, premise));
-  SetRuleState(evaluation, rule, {premise, stored.possible});
-  return contribution_moved;
+  return StorePremise(rule, core.cf, premise, evaluation.rules[rule].possible, evaluation);
 }
 
 // Works out what is possible for a rule that reads a conclusion; whether that moved.
@@ -517,9 +514,10 @@ void EvaluateRanges(const RuleBase& rule_base, Evaluation& evaluation) {
   }
   for (const auto& [rule, premise] : evaluation.premises_pending) {
     // Firing neither before nor after, so its bit in `fires` stays. A rule two observations
-    // reach is listed twice, with the same premise: the second finds it stored.
+    // reach is listed twice, with the same premise: the second finds it stored. Its `possible`
+    // is its premise, so the premise says whether it moved.
     RuleState& stored = evaluation.rules[rule];
-    if (SameInterval(stored.premise, premise) && SameInterval(stored.possible, premise)) continue;
+    if (SameInterval(stored.premise, premise)) continue;
     evaluation.rules_before.push_back({rule, stored});
     stored = {premise, premise};
     QueueRange(rule_base, rule_base.Core(rule).conclusion, kStateMoved, evaluation);

@@ -38,10 +38,13 @@ enum class RuleStatus : uint8_t {
   kBlocked,  // would fire if unknown indicators came out favourably
 };
 
+// Whether a rule with this premise fires: what is known now puts it above the threshold.
+inline bool FiresOn(const Interval& premise) { return premise.lo > kFiringThreshold; }
+
 // What a rule with this premise contributes to its conclusion: cf x premise when it fires,
 // else nothing.
 inline double Contribution(double cf, const Interval& premise) {
-  return premise.lo > kFiringThreshold ? cf * premise.lo : 0;
+  return FiresOn(premise) ? cf * premise.lo : 0;
 }
 
 // Half a cache line, aligned: a diagnosis reads the states of the rules it touches and of
@@ -56,7 +59,7 @@ struct alignas(32) RuleState {
   Interval possible;
 
   RuleStatus status() const {
-    return premise.lo > kFiringThreshold    ? RuleStatus::kFired
+    return FiresOn(premise)                 ? RuleStatus::kFired
            : possible.hi > kFiringThreshold ? RuleStatus::kBlocked
                                             : RuleStatus::kFailed;
   }
@@ -135,7 +138,7 @@ inline void SetRuleState(Evaluation& evaluation, int rule, const RuleState& stat
   evaluation.rules[rule] = state;
   const uint64_t bit = uint64_t{1} << (rule % 64);
   uint64_t& word = evaluation.fires[rule / 64];
-  word = state.premise.lo > kFiringThreshold ? word | bit : word & ~bit;
+  word = FiresOn(state.premise) ? word | bit : word & ~bit;
 }
 inline bool Fires(const Evaluation& evaluation, int rule) {
   return (evaluation.fires[rule / 64] >> (rule % 64)) & 1;

@@ -29,6 +29,12 @@ uint32_t Load32(const char* at) {
   return word;
 }
 
+// An empty id is never found, nor one too long for a slot's size field: the schema decides
+// those, and words what is wrong.
+bool Indexable(std::string_view id) {
+  return !id.empty() && id.size() <= std::numeric_limits<uint16_t>::max();
+}
+
 }  // namespace
 
 // Whether `size` bytes at `a` and `b` are the same, with loads that overlap instead of a call:
@@ -68,14 +74,9 @@ uint64_t ObservationIndex::Hash(std::string_view id) {
 }
 
 ObservationIndex::ObservationIndex(const ObservationSchema& schema) {
-  // An empty id is never found, nor one too long for a slot's size field: the schema decides
-  // those, and words what is wrong.
-  auto indexed = [](const std::string& id) {
-    return !id.empty() && id.size() <= std::numeric_limits<uint16_t>::max();
-  };
   size_t declared = 0;
   for (const auto& [id, unused] : schema) {
-    if (indexed(id)) {
+    if (Indexable(id)) {
       ids_ += id;
       ++declared;
     }
@@ -86,7 +87,7 @@ ObservationIndex::ObservationIndex(const ObservationSchema& schema) {
   constexpr double kNoBound = std::numeric_limits<double>::infinity();
   uint32_t offset = 0;
   for (const auto& [id, indicator] : schema) {
-    if (!indexed(id)) continue;
+    if (!Indexable(id)) continue;
     const uint64_t hash = Hash(id);
     size_t at = hash & mask;
     while (slots_[at].id_size != 0) at = (at + 1) & mask;
@@ -103,9 +104,7 @@ ObservationIndex::ObservationIndex(const ObservationSchema& schema) {
 
 int ObservationIndex::NodeIfFits(std::string_view id,
                                  const proto::Observation& observation) const {
-  if (slots_.empty() || id.empty() || id.size() > std::numeric_limits<uint16_t>::max()) {
-    return -1;
-  }
+  if (slots_.empty() || !Indexable(id)) return -1;
   const uint64_t hash = Hash(id);
   const uint32_t hash_tag = static_cast<uint32_t>(hash >> 32);
   const size_t mask = slots_.size() - 1;
