@@ -37,7 +37,7 @@ const Engine& StandardEngine() {
 enum class Answer { kWire, kHeap, kArena, kKept };
 
 // What the answer holds. `how`: default options, so the HOW tree of every conclusion, five open
-// questions and every would-fire rule; `how-only`: the HOW trees and nothing else (no
+// questions and the first 10 would-fire rules; `how-only`: the HOW trees and nothing else (no
 // questions, no would-fire list), what compare_bench's written lines hold; `bare`: default
 // options without explanations.
 enum class Content { kHow, kHowOnly, kBare };

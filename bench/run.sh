@@ -77,10 +77,10 @@ commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet --
   echo "## Engine, standard rule base"
   echo
   echo "One diagnosis of each bundled example, in process. \`how\`: default options, so the HOW"
-  echo "tree of every conclusion, five open questions and every would-fire rule; \`how-only\`: the"
-  echo "HOW trees alone (no questions, no would-fire list); \`bare\`: default options without HOW"
-  echo "trees. Medians over 5 repetitions (min–max in brackets); p50 and p99 time each single"
-  echo "diagnosis, freeing the answer included."
+  echo "tree of every conclusion, five open questions and the first ten would-fire rules;"
+  echo "\`how-only\`: the HOW trees alone (no questions, no would-fire list); \`bare\`: default"
+  echo "options without HOW trees. Medians over 5 repetitions (min–max in brackets); p50 and p99"
+  echo "time each single diagnosis, freeing the answer included."
   echo
   cat "$work/engine.md"
   echo

@@ -97,6 +97,11 @@ std::string RenderDiagnosisText(const proto::Diagnosis& d) {
     for (const proto::PendingRule& rule : d.would_fire()) {
       absl::StrAppend(&out, "  - ", rule.text(), "\n");
     }
+    if (d.would_fire_truncated()) {
+      absl::StrAppend(&out, "  (the first ", d.would_fire_size(),
+                      " in rule id order; more rules wait for unknowns: --would-fire N lists "
+                      "up to N)\n");
+    }
   }
   if (!d.open_questions().empty()) {
     absl::StrAppend(&out, "\nQuestions worth asking next\n");

@@ -53,7 +53,8 @@ absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOp
   out.max_causes = in.max_causes();
   out.max_actions = in.max_actions();
   out.max_questions = in.has_max_questions() ? in.max_questions() : 5;
-  out.max_would_fire = in.has_max_would_fire() ? in.max_would_fire() : -1;
+  out.max_would_fire =
+      in.has_max_would_fire() ? in.max_would_fire() : DiagnoseOptions::kDefaultMaxWouldFire;
   out.include_explanations = !in.omit_explanations();
   out.why_not.assign(in.why_not().begin(), in.why_not().end());
   return out;
@@ -175,7 +176,8 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
   // serialiser does, so that the bytes are the same.
   enum DiagnosisField {
     kRuleBase = 1, kOrganisation = 2, kDate = 3, kPortfolio = 4, kPatterns = 5, kCauses = 6,
-    kActions = 7, kFindings = 8, kWouldFire = 9, kOpenQuestions = 10, kWhyNot = 11
+    kActions = 7, kFindings = 8, kWouldFire = 9, kOpenQuestions = 10, kWhyNot = 11,
+    kWouldFireTruncated = 13  // 12, decision_id, is the service's
   };
   enum ConclusionField {
     kId = 1, kKind = 2, kTitle = 3, kCategory = 4, kDescription = 5, kSource = 6,
@@ -229,10 +231,18 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
                                     ? rules.rules().size()
                                     : static_cast<size_t>(options.max_would_fire);
   size_t would_fire = 0;
+  bool would_fire_truncated = false;
   std::string text;
   std::vector<int> missing;
-  for (size_t r = 0; r < rules.rules().size() && would_fire < max_would_fire; ++r) {
+  for (size_t r = 0; r < rules.rules().size() && max_would_fire > 0; ++r) {
     if (evaluation.rules[r].status() != RuleStatus::kBlocked) continue;
+    if (would_fire == max_would_fire) {
+      // The list is full: one more waiting rule says it was cut, without the cost of listing
+      // (or counting) the rest, which grows with the rule base, not with the assessment.
+      if (!WaitsForUnknown(rules, evaluation, static_cast<int>(r))) continue;
+      would_fire_truncated = true;
+      break;
+    }
     MissingIndicators(rules, evaluation, static_cast<int>(r), &missing);
     if (missing.empty()) continue;
     ++would_fire;
@@ -265,6 +275,7 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
     explanations.Write(node, /*all_rules=*/true, out);
     out.End(explanation);
   }
+  out.Bool(kWouldFireTruncated, would_fire_truncated);
 }
 
 absl::StatusOr<Consultation> Engine::Consult(const proto::Assessment& assessment) const {

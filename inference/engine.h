@@ -39,9 +39,12 @@ struct DiagnoseOptions {
   int max_causes = 0;
   int max_actions = 0;
   int max_questions = 5;
-  // Rules waiting for unknowns ("would fire if ..."), in rule id order; -1 lists every one.
-  // A large rule base with a sparse assessment has thousands: services usually want a few.
-  int max_would_fire = -1;
+  // Rules waiting for unknowns ("would fire if ..."), in rule id order; -1 lists every one. A
+  // large rule base read against a sparse assessment has thousands (at 10,000 rules, 2.6 MB of
+  // answer, most of gRPC's default 4 MiB limit), so the default is a few; the diagnosis says
+  // when the list was cut (would_fire_truncated).
+  static constexpr int kDefaultMaxWouldFire = 10;
+  int max_would_fire = kDefaultMaxWouldFire;
   // Attach the HOW explanation to every conclusion.
   bool include_explanations = true;
   // Nodes to explain WHY NOT if they were not concluded.
@@ -49,8 +52,8 @@ struct DiagnoseOptions {
 };
 
 // The wire form of the options (alignment.v1.DiagnoseOptions) as the engine takes them;
-// max_questions absent means 5, max_would_fire absent means all. InvalidArgument naming the
-// field for a negative limit.
+// max_questions absent means 5, max_would_fire absent means kDefaultMaxWouldFire.
+// InvalidArgument naming the field for a negative limit.
 absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOptions& options);
 
 // A conclusion as a diagnosis lists it: its node and its certainty as reported (rounded to four

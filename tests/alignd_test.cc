@@ -181,7 +181,7 @@ inference::DiagnoseOptions ToEngineOptions(const proto::DiagnoseOptions& options
   engine.max_causes = options.max_causes();
   engine.max_actions = options.max_actions();
   engine.max_questions = options.has_max_questions() ? options.max_questions() : 5;
-  engine.max_would_fire = options.has_max_would_fire() ? options.max_would_fire() : -1;
+  engine.max_would_fire = options.has_max_would_fire() ? options.max_would_fire() : 10;
   engine.include_explanations = !options.omit_explanations();
   engine.why_not.assign(options.why_not().begin(), options.why_not().end());
   return engine;

@@ -58,6 +58,7 @@ void AddDiagnoses(const Engine& engine, const proto::Assessment& assessment,
                   const std::string& label, std::map<std::string, std::string>& digests) {
   DiagnoseOptions widest;
   widest.why_not = NotConcluded(engine, assessment);
+  widest.max_would_fire = -1;
   DiagnoseOptions lean;
   lean.include_explanations = false;
   lean.max_patterns = 1;

@@ -94,6 +94,7 @@ std::string Summary(const proto::Diagnosis& d) {
     absl::StrAppend(&out, "  ", w.rule_id(), " waits for ", absl::StrJoin(w.missing(), ", "),
                     "\n");
   }
+  if (d.would_fire_truncated()) absl::StrAppend(&out, "  (more wait)\n");
   absl::StrAppend(&out, "questions\n");
   for (const auto& q : d.open_questions()) {
     absl::StrAppendFormat(&out, "  %.4f %s affects %s\n", q.impact(), q.indicator(),
@@ -195,7 +196,9 @@ TEST(ExamplesExpert, SparseAssessmentIsTentativeAndAsksQuestions) {
   EXPECT_EQ(d.causes(0).id(), "cause.it_not_strategic");
   EXPECT_LT(d.causes(0).certainty(), 0.5);
   EXPECT_EQ(d.open_questions_size(), 5);
-  EXPECT_EQ(d.would_fire_size(), 125);
+  // 125 rules wait for unknowns; a diagnosis lists the first 10 unless asked for more.
+  EXPECT_EQ(d.would_fire_size(), 10);
+  EXPECT_TRUE(d.would_fire_truncated());
 }
 
 TEST(ExamplesExpert, RetailBankShowsWatermelonServiceLevels) {

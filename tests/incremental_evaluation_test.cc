@@ -12,6 +12,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -462,33 +463,45 @@ TEST(Consultation, OutlivesItsEngine) {
   EXPECT_TRUE(consultation->Explain(top)->concluded());
 }
 
-// max_would_fire keeps the first N waiting rules in rule id order; absent (-1), all of them.
+// max_would_fire keeps the first N waiting rules in rule id order and says when it cut the list;
+// -1 lists all of them, 0 none; by default, 10.
 TEST(DiagnoseOptions, WouldFireIsCapped) {
   Engine engine(StandardRules());
   auto assessment = ReadAssessmentFile(kSource / "examples/assessments/sparse.yaml",
                                        &engine.rule_base().schema());
   ASSERT_TRUE(assessment.ok()) << assessment.status();
-  DiagnoseOptions all;
-  auto every = engine.Diagnose(*assessment, all);
-  ASSERT_TRUE(every.ok());
-  ASSERT_EQ(every->would_fire_size(), 125);
-  DiagnoseOptions three;
-  three.max_would_fire = 3;
-  auto capped = engine.Diagnose(*assessment, three);
-  ASSERT_TRUE(capped.ok());
-  ASSERT_EQ(capped->would_fire_size(), 3);
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(capped->would_fire(i).SerializeAsString(), every->would_fire(i).SerializeAsString());
+  auto diagnose = [&](int max_would_fire) {
+    DiagnoseOptions options;
+    options.max_would_fire = max_would_fire;
+    absl::StatusOr<proto::Diagnosis> diagnosis = engine.Diagnose(*assessment, options);
+    EXPECT_TRUE(diagnosis.ok()) << diagnosis.status();
+    return diagnosis.value_or(proto::Diagnosis());
+  };
+  const proto::Diagnosis every = diagnose(-1);
+  ASSERT_EQ(every.would_fire_size(), 125);
+  EXPECT_FALSE(every.would_fire_truncated());
+  EXPECT_EQ(DiagnoseOptions().max_would_fire, 10);
+  for (const auto& [limit, listed, truncated] :
+       {std::tuple{3, 3, true}, {10, 10, true}, {124, 124, true}, {125, 125, false},
+        {126, 125, false}, {0, 0, false}}) {
+    const proto::Diagnosis capped = diagnose(limit);
+    ASSERT_EQ(capped.would_fire_size(), listed) << limit;
+    EXPECT_EQ(capped.would_fire_truncated(), truncated) << limit;
+    for (int i = 0; i < listed; ++i) {
+      EXPECT_EQ(capped.would_fire(i).SerializeAsString(), every.would_fire(i).SerializeAsString());
+    }
+    // Everything else is the same answer.
+    proto::Diagnosis rest = every, capped_rest = capped;
+    rest.clear_would_fire();
+    capped_rest.clear_would_fire();
+    capped_rest.clear_would_fire_truncated();
+    EXPECT_EQ(capped_rest.SerializeAsString(), rest.SerializeAsString()) << limit;
   }
-  DiagnoseOptions none;
-  none.max_would_fire = 0;
-  auto empty = engine.Diagnose(*assessment, none);
-  ASSERT_TRUE(empty.ok());
-  EXPECT_EQ(empty->would_fire_size(), 0);
-  // Everything else is the same answer.
-  proto::Diagnosis rest = *every;
-  rest.clear_would_fire();
-  EXPECT_EQ(empty->SerializeAsString(), rest.SerializeAsString());
+  // The wire options: absent is the default, and a limit is taken as given.
+  proto::DiagnoseOptions wire;
+  EXPECT_EQ(DiagnoseOptionsFromProto(wire)->max_would_fire, 10);
+  wire.set_max_would_fire(0);
+  EXPECT_EQ(DiagnoseOptionsFromProto(wire)->max_would_fire, 0);
 }
 
 // The formatting shortcuts print exactly what the general conversion prints.

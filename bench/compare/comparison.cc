@@ -579,7 +579,7 @@ std::vector<std::pair<std::string, std::string>> VariantNotes(const std::vector<
   if (options.default_options_rounds > 0) {
     notes.emplace_back("ours, default options", absl::StrCat(
         "Engine::Diagnose with default DiagnoseOptions (HOW written, 5 "
-        "open questions, every would-fire rule listed), written and parsed as in the heap "
+        "open questions, the first 10 would-fire rules listed), written and parsed as in the heap "
         "line, ",
         options.default_options_rounds,
         " round(s) after the rotating ones; work CLIPS does not do."));

@@ -137,25 +137,45 @@ void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int no
   }
 }
 
+namespace {
+
+// Calls `visit(indicator)` for each unknown indicator a rule waits for: those it reads, and those
+// behind any conclusion it reads whose certainty is still open (an indicator may come more than
+// once). Stops, returning true, as soon as `visit` returns true.
+template <typename Visit>
+bool VisitUnknownsBehind(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index,
+                         Visit visit) {
+  for (int read : rule_base.rules()[rule_index].reads) {
+    if (rule_base.node(read).kind == NodeKind::kIndicator) {
+      if (!evaluation.facts[read].known && visit(read)) return true;
+      continue;
+    }
+    const Interval& range = evaluation.range[read];
+    if (range.lo == range.hi) continue;
+    for (int upstream : rule_base.IndicatorsBehind(read)) {
+      if (!evaluation.facts[upstream].known && visit(upstream)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 void MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index,
                        std::vector<int>* missing_out) {
   // Node indices follow id order, so sorting indices sorts ids.
   std::vector<int>& missing = *missing_out;
   missing.clear();
-  for (int read : rule_base.rules()[rule_index].reads) {
-    if (rule_base.node(read).kind == NodeKind::kIndicator) {
-      if (!evaluation.facts[read].known) missing.push_back(read);
-      continue;
-    }
-    // A conclusion still waiting for unknowns: name the unknown indicators behind it.
-    const Interval& range = evaluation.range[read];
-    if (range.lo == range.hi) continue;
-    for (int upstream : rule_base.IndicatorsBehind(read)) {
-      if (!evaluation.facts[upstream].known) missing.push_back(upstream);
-    }
-  }
+  VisitUnknownsBehind(rule_base, evaluation, rule_index, [&](int node) {
+    missing.push_back(node);
+    return false;
+  });
   std::sort(missing.begin(), missing.end());
   missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+}
+
+bool WaitsForUnknown(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index) {
+  return VisitUnknownsBehind(rule_base, evaluation, rule_index, [](int) { return true; });
 }
 
 // One RuleTrace, and its sentence appended to text_.

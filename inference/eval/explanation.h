@@ -25,6 +25,10 @@ void AppendValue(const RuleBase& rule_base, const Evaluation& evaluation, int no
 void MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index,
                        std::vector<int>* missing_out);
 
+// Whether MissingIndicators would name any indicator, without listing them: the first unknown
+// one settles it.
+bool WaitsForUnknown(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index);
+
 // Writes explanations as the wire bytes of alignment.v1.Explanation. One writer serves every
 // node of a diagnosis and keeps its scratch space between them.
 //
