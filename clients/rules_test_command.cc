@@ -44,7 +44,7 @@ struct Report {
 std::string Percent(double value) { return absl::StrFormat("%.1f%%", value); }
 
 std::string At(const SourceLocation& at) {
-  return at.line > 0 ? absl::StrCat(at.file, ":", at.line, ":", at.column) : at.file;
+  return at.line > 0 ? absl::StrCat(at.file.str(), ":", at.line, ":", at.column) : at.file.str();
 }
 
 std::string Indent(const std::string& text, absl::string_view prefix) {
@@ -63,7 +63,7 @@ std::string JsonList(const std::vector<std::string>& items) {
 }
 
 std::string JsonLocation(const SourceLocation& at) {
-  return absl::StrCat("\"file\": ", inference::JsonQuote(at.file), ", \"line\": ", at.line,
+  return absl::StrCat("\"file\": ", inference::JsonQuote(at.file.str()), ", \"line\": ", at.line,
                       ", \"column\": ", at.column);
 }
 

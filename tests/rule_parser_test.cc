@@ -48,7 +48,7 @@ std::unique_ptr<ast::Expr> ConditionOf(const std::string& condition) {
 }
 
 std::string Where(const SourceLocation& at) {
-  return at.file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+  return at.file.str() + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
 }
 
 // --- Declarations ----------------------------------------------------------------------------
@@ -566,11 +566,34 @@ pattern pattern.ok
 
 // --- Diagnostics -----------------------------------------------------------------------------
 
+// Every location of a parse names the file through one shared string, not a copy each.
+TEST(Diagnostics, LocationsOfOneFileShareItsName) {
+  ast::File file = ParseClean(
+      "rule first:\n  when a > 1 and b < 2\n  then cause.c\nrule second:\n  when c\n"
+      "  then cause.d\n");
+  ASSERT_THAT(file.rules, SizeIs(2));
+  const ast::Expr& condition = *file.rules[0].condition;
+  ASSERT_THAT(condition.children, SizeIs(2));
+  const std::string* name = &file.rules[0].location.file.str();
+  EXPECT_EQ(*name, kPath);
+  for (const SourceLocation* at : std::initializer_list<const SourceLocation*>{
+           &file.rules[1].location, &file.rules[0].conclusion_location, &condition.location,
+           &condition.children[1]->subject_location, &condition.children[1]->literal.location}) {
+    EXPECT_EQ(&at->file.str(), name) << Where(*at);
+  }
+  // Names compare by their text, however they were made; no file is the empty name.
+  EXPECT_EQ(FileName(std::string(kPath)), file.rules[1].location.file);
+  EXPECT_LT(FileName("a.rules"), FileName("b.rules"));
+  EXPECT_TRUE(FileName().empty());
+  EXPECT_EQ(FileName(), "");
+}
+
 TEST(Diagnostics, FormatShowsSeverityCheckAndHint) {
-  Diagnostic error{Severity::kError, {"a.rules", 12, 5}, "bad thing", "do this", "syntax"};
+  const SourceLocation error_at{"a.rules", 12, 5}, warning_at{"a.rules", 3, 1};
+  Diagnostic error{Severity::kError, error_at, "bad thing", "do this", "syntax"};
   EXPECT_EQ(FormatDiagnostic(error),
             "a.rules:12:5: error: bad thing [syntax]\n  hint: do this");
-  Diagnostic warning{Severity::kWarning, {"a.rules", 3, 1}, "odd thing", "", ""};
+  Diagnostic warning{Severity::kWarning, warning_at, "odd thing", "", ""};
   EXPECT_EQ(FormatDiagnostic(warning), "a.rules:3:1: warning: odd thing");
 }
 

@@ -7,8 +7,13 @@
 
 namespace align::inference {
 
+const std::string& FileName::Empty() {
+  static const std::string* const empty = new std::string();
+  return *empty;
+}
+
 std::string FormatDiagnostic(const Diagnostic& d) {
-  std::string out = absl::StrCat(d.location.file, ":", d.location.line, ":", d.location.column,
+  std::string out = absl::StrCat(d.location.file.str(), ":", d.location.line, ":", d.location.column,
                                  ": ", d.severity == Severity::kError ? "error" : "warning",
                                  ": ", d.message);
   if (!d.check.empty()) absl::StrAppend(&out, " [", d.check, "]");

@@ -2,15 +2,42 @@
 #ifndef ALIGN_INFERENCE_LANG_DIAGNOSTICS_H_
 #define ALIGN_INFERENCE_LANG_DIAGNOSTICS_H_
 
+#include <compare>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace align::inference {
 
+// A source file's name as locations hold it. Parsing a large rule base makes a dozen locations
+// per rule, and copying the name into each (a heap string once it outgrows the short-string
+// buffer) was a fifth of the allocations of a compile; copies of a FileName share one string.
+class FileName {
+ public:
+  FileName() = default;
+  FileName(std::string name) : name_(std::make_shared<const std::string>(std::move(name))) {}
+  FileName(std::string_view name) : FileName(std::string(name)) {}
+  FileName(const char* name) : FileName(std::string(name)) {}
+
+  const std::string& str() const { return name_ != nullptr ? *name_ : Empty(); }
+  operator const std::string&() const { return str(); }
+  bool empty() const { return str().empty(); }
+
+  friend bool operator==(const FileName& a, const FileName& b) { return a.str() == b.str(); }
+  friend bool operator==(const FileName& a, std::string_view b) { return a.str() == b; }
+  friend bool operator==(const FileName& a, const std::string& b) { return a.str() == b; }
+  friend bool operator==(const FileName& a, const char* b) { return a.str() == b; }
+  friend auto operator<=>(const FileName& a, const FileName& b) { return a.str() <=> b.str(); }
+
+ private:
+  static const std::string& Empty();
+  std::shared_ptr<const std::string> name_;  // null for no file
+};
+
 // A position in a rule file; line and column count from 1.
 struct SourceLocation {
-  std::string file;
+  FileName file;
   int line = 0;
   int column = 0;
 };

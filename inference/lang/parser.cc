@@ -52,6 +52,7 @@ class Parser {
   Parser(absl::string_view text, const std::string& path, Diagnostics& diagnostics)
       : text_(text),
         path_(path),
+        file_name_(path),
         diagnostics_(diagnostics),
         lexed_(Tokenize(text, path, diagnostics)),
         tokens_(lexed_.tokens) {}
@@ -78,7 +79,7 @@ class Parser {
     if (pos_ + 1 < tokens_.size()) ++pos_;
     return token;
   }
-  SourceLocation At(const Token& token) const { return {path_, token.line, token.column}; }
+  SourceLocation At(const Token& token) const { return {file_name_, token.line, token.column}; }
   bool IsWord(const Token& token, absl::string_view word) const {
     return token.kind == TokenKind::kIdentifier && token.text == word;
   }
@@ -480,6 +481,7 @@ class Parser {
 
   absl::string_view text_;
   const std::string& path_;
+  const FileName file_name_;  // shared by every location made here
   Diagnostics& diagnostics_;
   const TokenizedText lexed_;
   const std::vector<Token>& tokens_;

@@ -199,7 +199,7 @@ class Linter {
                          std::tie(rb.location.file, rb.location.line);
     const Rule& first = a_first ? ra : rb;
     const Rule& second = a_first ? rb : ra;
-    const std::string where = absl::StrCat(first.location.file, ":", first.location.line, ":",
+    const std::string where = absl::StrCat(first.location.file.str(), ":", first.location.line, ":",
                                            first.location.column);
     const bool same_sign = (ra.cf >= 0) == (rb.cf >= 0);
     if (ca == cb) {

@@ -25,7 +25,7 @@ namespace {
 constexpr size_t kMaxChoices = 64;  // choice sets are bit masks
 
 std::string Where(const SourceLocation& at) {
-  return absl::StrCat(at.file, ":", at.line, ":", at.column);
+  return absl::StrCat(at.file.str(), ":", at.line, ":", at.column);
 }
 
 NodeKind KindFromKeyword(absl::string_view keyword) {

@@ -47,7 +47,7 @@ std::string DotString(absl::string_view text) {
 }
 
 std::string Location(const SourceLocation& at) {
-  return absl::StrCat(at.file, ":", at.line, ":", at.column);
+  return absl::StrCat(at.file.str(), ":", at.line, ":", at.column);
 }
 
 }  // namespace

@@ -1090,7 +1090,7 @@ class ScenarioParser {
     }
   }
 
-  std::string origin_;
+  FileName origin_;  // shared by every location made here
   fs::path base_dir_;
   const RuleBase& rules_;
   Problems problems_;
