@@ -210,8 +210,9 @@ bool FitsSchema(const proto::Observation& observation, const IndicatorSchema& sc
   switch (observation.value_case()) {
     case proto::Observation::kNumber: {
       const double number = observation.number();
-      return schema.type == IndicatorSchema::Type::kNumber && std::isfinite(number) &&
-             (!schema.min || number >= *schema.min) && (!schema.max || number <= *schema.max);
+      constexpr double kNoBound = std::numeric_limits<double>::infinity();
+      return schema.type == IndicatorSchema::Type::kNumber &&
+             NumberFits(number, schema.min.value_or(-kNoBound), schema.max.value_or(kNoBound));
     }
     case proto::Observation::kFlag:
       return schema.type == IndicatorSchema::Type::kBool;
@@ -871,7 +872,7 @@ std::string PathOf(Path&& path) {
 }
 
 absl::Status Validate(const proto::Assessment& assessment, const ObservationSchema& schema,
-                      const ObservationIndex* index, std::vector<ResolvedObservation>* resolved) {
+                      const ObservationIndex& index, std::vector<ResolvedObservation>* resolved) {
   if (resolved != nullptr) {
     resolved->clear();
     resolved->reserve(assessment.observations_size());
@@ -940,7 +941,7 @@ absl::Status Validate(const proto::Assessment& assessment, const ObservationSche
       found.push_back({id, std::move(at), std::move(message)});
     };
     // A declared id is a well-formed one: the checks of the id itself wait for a miss.
-    if (const int node = index != nullptr ? index->NodeIfFits(*id, observation) : -1;
+    if (const int node = index.NodeIfFits(*id, observation);
         node >= 0) {
       if (resolved != nullptr) resolved->push_back({node, &observation});
     } else if (auto declared = schema.find(*id); declared == schema.end()) {
@@ -981,19 +982,14 @@ absl::Status Validate(const proto::Assessment& assessment, const ObservationSche
 
 absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                 const ObservationSchema& schema) {
-  return ValidateAssessment(assessment, schema, nullptr);
-}
-
-absl::Status ValidateAssessment(const proto::Assessment& assessment,
-                                const ObservationSchema& schema,
-                                std::vector<ResolvedObservation>* resolved) {
-  return Validate(assessment, schema, nullptr, resolved);
+  static const ObservationIndex* const kNoIndex = new ObservationIndex();  // settles nothing
+  return Validate(assessment, schema, *kNoIndex, nullptr);
 }
 
 absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                 const ObservationSchema& schema, const ObservationIndex& index,
                                 std::vector<ResolvedObservation>* resolved) {
-  return Validate(assessment, schema, &index, resolved);
+  return Validate(assessment, schema, index, resolved);
 }
 
 }  // namespace align::inference

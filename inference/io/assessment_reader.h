@@ -2,6 +2,7 @@
 #ifndef ALIGN_INFERENCE_IO_ASSESSMENT_READER_H_
 #define ALIGN_INFERENCE_IO_ASSESSMENT_READER_H_
 
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -24,6 +25,12 @@ struct IndicatorSchema {
   std::string unit;                  // numbers: appended to the range in messages, e.g. "%"
   int node = -1;                     // the indicator's node in its rule base
 };
+// Whether a number observed for an indicator declared with these inclusive bounds (-inf and
+// +inf where none is declared) fits them. Shared by the schema's check and ObservationIndex.
+inline bool NumberFits(double number, double min, double max) {
+  return std::isfinite(number) && number >= min && number <= max;
+}
+
 // Declared indicators by id. Built-in (derived) indicators are not in it: observing one is an
 // error too.
 using ObservationSchema = absl::flat_hash_map<std::string, IndicatorSchema>;
@@ -62,15 +69,11 @@ struct ResolvedObservation {
   int node;
   const proto::Observation* observation;
 };
-// The same checks; when they pass, `resolved` (cleared first; may be null) lists every
-// observation with its node, so that loading the facts needs no second lookup by id.
-absl::Status ValidateAssessment(const proto::Assessment& assessment,
-                                const ObservationSchema& schema,
-                                std::vector<ResolvedObservation>* resolved);
-
 class ObservationIndex;
 // The same checks and messages, each id looked up in `index` (built from `schema`) first and
-// in `schema` only when the index cannot settle it: what the engine calls per diagnosis.
+// in `schema` only when the index cannot settle it (an empty index settles nothing): what the
+// engine calls per diagnosis. When they pass, `resolved` (cleared first; may be null) lists
+// every observation with its node, so that loading the facts needs no second lookup by id.
 absl::Status ValidateAssessment(const proto::Assessment& assessment,
                                 const ObservationSchema& schema, const ObservationIndex& index,
                                 std::vector<ResolvedObservation>* resolved);

@@ -123,8 +123,7 @@ int ObservationIndex::NodeIfFits(std::string_view id,
     case proto::Observation::kNumber: {
       const double number = observation.number();
       const bool fits = slot->type == static_cast<uint8_t>(IndicatorSchema::Type::kNumber) &&
-                        std::isfinite(number) &&
-                        number >= slot->min && number <= slot->max;
+                        NumberFits(number, slot->min, slot->max);
       return fits ? slot->node : -1;
     }
     case proto::Observation::kFlag:
