@@ -383,10 +383,11 @@ int Lint(const CommandLine* line, std::ostream& out, std::ostream& err) {
     std::vector<std::string> items;
     for (const inference::Diagnostic& d : diagnostics.Sorted()) {
       items.push_back(absl::StrCat(
-          "{\"file\": ", inference::JsonQuote(d.location.file.str()), ", \"line\": ", d.location.line,
-          ", \"column\": ", d.location.column, ", \"severity\": \"",
-          d.severity == inference::Severity::kError ? "error" : "warning",
-          "\", \"check\": ", inference::JsonQuote(d.check), ", \"message\": ", inference::JsonQuote(d.message),
+          "{\"file\": ", inference::JsonQuote(d.location.file.str()),
+          ", \"line\": ", d.location.line, ", \"column\": ", d.location.column,
+          ", \"severity\": \"", d.severity == inference::Severity::kError ? "error" : "warning",
+          "\", \"check\": ", inference::JsonQuote(d.check),
+          ", \"message\": ", inference::JsonQuote(d.message),
           ", \"hint\": ", inference::JsonQuote(d.hint), "}"));
     }
     out << "{\"errors\": " << diagnostics.error_count()

@@ -98,8 +98,8 @@ std::string RenderDiagnosisText(const proto::Diagnosis& d) {
       absl::StrAppend(&out, "  - ", rule.text(), "\n");
     }
     if (d.would_fire_truncated()) {
-      absl::StrAppend(&out, "  (the first ", d.would_fire_size(),
-                      " in rule id order; more rules wait for unknowns: --would-fire N lists "
+      absl::StrAppend(&out, "  (the ", d.would_fire_size(),
+                      " nearest to firing; more rules wait for unknowns: --would-fire N lists "
                       "up to N)\n");
     }
   }

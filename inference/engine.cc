@@ -177,7 +177,7 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
   enum DiagnosisField {
     kRuleBase = 1, kOrganisation = 2, kDate = 3, kPortfolio = 4, kPatterns = 5, kCauses = 6,
     kActions = 7, kFindings = 8, kWouldFire = 9, kOpenQuestions = 10, kWhyNot = 11,
-    kWouldFireTruncated = 13  // 12, decision_id, is the service's
+    kDecisionId = 12, kWouldFireTruncated = 13
   };
   enum ConclusionField {
     kId = 1, kKind = 2, kTitle = 3, kCategory = 4, kDescription = 5, kSource = 6,
@@ -227,25 +227,11 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
     }
   }
 
-  const size_t max_would_fire = options.max_would_fire < 0
-                                    ? rules.rules().size()
-                                    : static_cast<size_t>(options.max_would_fire);
-  size_t would_fire = 0;
   bool would_fire_truncated = false;
   std::string text;
   std::vector<int> missing;
-  for (size_t r = 0; r < rules.rules().size() && max_would_fire > 0; ++r) {
-    if (evaluation.rules[r].status() != RuleStatus::kBlocked) continue;
-    if (would_fire == max_would_fire) {
-      // The list is full: one more waiting rule says it was cut, without the cost of listing
-      // (or counting) the rest, which grows with the rule base, not with the assessment.
-      if (!WaitsForUnknown(rules, evaluation, static_cast<int>(r))) continue;
-      would_fire_truncated = true;
-      break;
-    }
-    MissingIndicators(rules, evaluation, static_cast<int>(r), &missing);
-    if (missing.empty()) continue;
-    ++would_fire;
+  for (int r : WaitingRules(rules, evaluation, options.max_would_fire, &would_fire_truncated)) {
+    MissingIndicators(rules, evaluation, r, &missing);
     const Rule& rule = rules.rules()[r];
     const std::string& conclusion = rules.node(rule.conclusion).id;
     const size_t pending = out.Begin(kWouldFire);
@@ -275,6 +261,7 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
     explanations.Write(node, /*all_rules=*/true, out);
     out.End(explanation);
   }
+  out.String(kDecisionId, options.decision_id);
   out.Bool(kWouldFireTruncated, would_fire_truncated);
 }
 

@@ -39,16 +39,20 @@ struct DiagnoseOptions {
   int max_causes = 0;
   int max_actions = 0;
   int max_questions = 5;
-  // Rules waiting for unknowns ("would fire if ..."), in rule id order; -1 lists every one. A
-  // large rule base read against a sparse assessment has thousands (at 10,000 rules, 2.6 MB of
-  // answer, most of gRPC's default 4 MiB limit), so the default is a few; the diagnosis says
-  // when the list was cut (would_fire_truncated).
+  // Rules waiting for unknowns ("would fire if ..."), those the assessment answers in part
+  // first, nearest to firing first (WaitingRules); -1 lists every one, 0 none. A large rule
+  // base read against a sparse assessment has thousands (at 10,000 rules, 2.6 MB of answer,
+  // most of gRPC's default 4 MiB limit), so the default is a few; the diagnosis says when the
+  // list was cut (would_fire_truncated; never with 0, which looks for none).
   static constexpr int kDefaultMaxWouldFire = 10;
   int max_would_fire = kDefaultMaxWouldFire;
   // Attach the HOW explanation to every conclusion.
   bool include_explanations = true;
   // Nodes to explain WHY NOT if they were not concluded.
   std::vector<std::string> why_not;
+  // Written as Diagnosis.decision_id: the key a caller that logs its decisions (alignd) gave
+  // this one. The engine makes none; empty leaves the field out.
+  std::string decision_id;
 };
 
 // The wire form of the options (alignment.v1.DiagnoseOptions) as the engine takes them;

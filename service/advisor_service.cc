@@ -15,7 +15,6 @@
 #include "inference/rulebase/compiler.h"
 #include "inference/lint/linter.h"
 #include "inference/rulebase/describe.h"
-#include "inference/util/wire_writer.h"
 #include "inference/util/status_macros.h"
 
 namespace align::service {
@@ -41,16 +40,12 @@ bool ParseFromByteBuffer(grpc::ByteBuffer& bytes, google::protobuf::MessageLite*
          reader.status().ok();
 }
 
-// One message from two runs of bytes: `body` without a copy (gRPC frees the string once it has
-// sent it), then the few bytes of `tail`, copied. Appending the tail to the body instead would
-// move the whole answer.
-grpc::ByteBuffer ToByteBuffer(std::unique_ptr<std::string> body, const std::string& tail) {
+// The answer's bytes, without a copy: gRPC frees the string once it has sent it.
+grpc::ByteBuffer ToByteBuffer(std::unique_ptr<std::string> body) {
   std::string* owned = body.release();
-  grpc::Slice slices[] = {
-      grpc::Slice(owned->data(), owned->size(),
-                  [](void* string) { delete static_cast<std::string*>(string); }, owned),
-      grpc::Slice(tail)};
-  return grpc::ByteBuffer(slices, 2);
+  grpc::Slice slice(owned->data(), owned->size(),
+                    [](void* string) { delete static_cast<std::string*>(string); }, owned);
+  return grpc::ByteBuffer(&slice, 1);
 }
 
 std::optional<std::string> AuthorizationOf(const grpc::CallbackServerContext& context) {
@@ -97,14 +92,13 @@ absl::Status AdvisorService::DiagnoseBytes(const ServingRuleBase& rules,
 
   ASSIGN_OR_RETURN(inference::DiagnoseOptions options,
                    inference::DiagnoseOptionsFromProto(request->options()));
+  // The engine writes the id in its place among the fields; the notes get it only for an
+  // answer, so that a failed call logs none.
+  options.decision_id = NewDecisionId();
   auto bytes = std::make_unique<std::string>();
   ASSIGN_OR_RETURN(inference::Consultation consultation,
                    rules.engine.ConsultToWire(request->assessment(), options, bytes.get()));
-  // The engine never writes decision_id; sent last, it is part of the same message.
-  notes.decision_id = NewDecisionId();
-  std::string decision_id_field;
-  inference::WireWriter(&decision_id_field)
-      .String(proto::Diagnosis::kDecisionIdFieldNumber, notes.decision_id);
+  notes.decision_id = options.decision_id;
 
   if (options_.decision_log != nullptr) {
     notes.on_commit = [this, line = DecisionRecord(consultation, options, notes.decision_id,
@@ -116,7 +110,7 @@ absl::Status AdvisorService::DiagnoseBytes(const ServingRuleBase& rules,
       }
     };
   }
-  grpc::ByteBuffer answer = ToByteBuffer(std::move(bytes), decision_id_field);
+  grpc::ByteBuffer answer = ToByteBuffer(std::move(bytes));
   response.Swap(&answer);
   return absl::OkStatus();
 }

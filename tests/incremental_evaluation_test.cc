@@ -3,6 +3,7 @@
 // equal to the baseline. The certainty sweep alone must already give every certainty, which
 // rules fire and their premises, and an evaluation handed back before its ranges were brought up
 // to date must be the baseline again too.
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -463,8 +464,8 @@ TEST(Consultation, OutlivesItsEngine) {
   EXPECT_TRUE(consultation->Explain(top)->concluded());
 }
 
-// max_would_fire keeps the first N waiting rules in rule id order and says when it cut the list;
-// -1 lists all of them, 0 none; by default, 10.
+// max_would_fire keeps the first N waiting rules of the full list and says when it cut it; -1
+// lists all of them, 0 none; by default, 10.
 TEST(DiagnoseOptions, WouldFireIsCapped) {
   Engine engine(StandardRules());
   auto assessment = ReadAssessmentFile(kSource / "examples/assessments/sparse.yaml",
@@ -502,6 +503,132 @@ TEST(DiagnoseOptions, WouldFireIsCapped) {
   EXPECT_EQ(DiagnoseOptionsFromProto(wire)->max_would_fire, 10);
   wire.set_max_would_fire(0);
   EXPECT_EQ(DiagnoseOptionsFromProto(wire)->max_would_fire, 0);
+}
+
+// Every rule waiting for an unknown, in the order a diagnosis lists them, worked out from the
+// whole of a full evaluation: those reading an indicator the assessment gives first, by open
+// conclusions read, then unknown indicators read, then rule; then the rest by rule.
+std::vector<int> ReferenceWaitingOrder(const RuleBase& rules, const Evaluation& evaluation) {
+  std::vector<std::tuple<int, int, int>> partly;
+  std::vector<int> rest, missing;
+  for (int r = 0; r < static_cast<int>(rules.rules().size()); ++r) {
+    if (evaluation.rules[r].status() != RuleStatus::kBlocked) continue;
+    MissingIndicators(rules, evaluation, r, &missing);
+    if (missing.empty()) continue;
+    int open = 0, unknown = 0;
+    bool reads_given = false;
+    for (int read : rules.rules()[r].reads) {
+      if (rules.node(read).kind == NodeKind::kIndicator) {
+        if (evaluation.facts[read].known) {
+          reads_given = true;
+        } else {
+          ++unknown;
+        }
+      } else if (evaluation.range[read].lo != evaluation.range[read].hi) {
+        ++open;
+      }
+    }
+    if (reads_given) {
+      partly.emplace_back(open, unknown, r);
+    } else {
+      rest.push_back(r);
+    }
+  }
+  std::sort(partly.begin(), partly.end());
+  std::vector<int> order;
+  for (const auto& [open, unknown, rule] : partly) order.push_back(rule);
+  order.insert(order.end(), rest.begin(), rest.end());
+  return order;
+}
+
+// WaitingRules at every limit against the reference order: a prefix of it, cut where the limit
+// says, and truncated exactly when more wait.
+void ExpectWaitingRulesInOrder(const RuleBase& rules, const proto::Assessment& assessment,
+                               const std::string& label) {
+  Evaluation evaluation(rules);
+  LoadFacts(rules, assessment, AnalysePortfolio(assessment), evaluation);
+  EvaluateAll(rules, evaluation);
+  const std::vector<int> all = ReferenceWaitingOrder(rules, evaluation);
+  const int total = static_cast<int>(all.size());
+  for (int limit : {-1, 0, 1, 3, 10, total - 1, total, total + 1}) {
+    if (limit < -1) continue;
+    // Never truncated at 0, which looks for none. Set to the opposite, to see it written.
+    const bool more = limit > 0 && total > limit;
+    bool truncated = !more;
+    const std::vector<int> listed = WaitingRules(rules, evaluation, limit, &truncated);
+    const size_t expected_size = limit < 0 ? all.size() : std::min<size_t>(all.size(), limit);
+    EXPECT_EQ(listed, std::vector<int>(all.begin(), all.begin() + expected_size))
+        << label << " limit " << limit;
+    EXPECT_EQ(truncated, more) << label << " limit " << limit;
+  }
+}
+
+TEST(WaitingRules, NearestToFiringFirstThenRuleOrder) {
+  std::shared_ptr<const RuleBase> rules = StandardRules();
+  for (const char* example : {"sparse.yaml", "overloaded-it.yaml", "it-last-to-know.yaml",
+                              "missed-market-shift.yaml", "healthy.yaml"}) {
+    auto assessment = ReadAssessmentFile(kSource / "examples/assessments" / example,
+                                         &rules->schema());
+    ASSERT_TRUE(assessment.ok()) << assessment.status();
+    ExpectWaitingRulesInOrder(*rules, *assessment, example);
+  }
+  RandomAssessments random(*rules, 20261128);
+  for (int round = 0; round < 100; ++round) {
+    ExpectWaitingRulesInOrder(*rules, random.Next(), "round " + std::to_string(round));
+    if (testing::Test::HasFailure()) return;
+  }
+  for (uint32_t seed = 1; seed <= 8; ++seed) {
+    std::shared_ptr<const RuleBase> generated = CompileGeneratedRuleBase(seed);
+    ASSERT_NE(generated, nullptr);
+    std::mt19937 draw(seed);
+    for (int round = 0; round < 25; ++round) {
+      proto::Assessment assessment;
+      for (int i = 0; i < 12; ++i) {
+        if (draw() % 2 == 0) continue;  // half unknown
+        (*assessment.mutable_observations())["n" + std::to_string(i)].set_number(
+            5 * static_cast<int>(draw() % 21));
+      }
+      ExpectWaitingRulesInOrder(*generated, assessment,
+                                "seed " + std::to_string(seed) + " round " +
+                                    std::to_string(round));
+      if (testing::Test::HasFailure()) return;
+    }
+  }
+}
+
+// The sparse example: the rules it answers in part come first, and the nearest of them waits
+// for one indicator.
+TEST(WaitingRules, SparseExampleListsWhatItAnswersInPartFirst) {
+  Engine engine(StandardRules());
+  auto assessment = ReadAssessmentFile(kSource / "examples/assessments/sparse.yaml",
+                                       &engine.rule_base().schema());
+  ASSERT_TRUE(assessment.ok()) << assessment.status();
+  absl::StatusOr<proto::Diagnosis> diagnosis = engine.Diagnose(*assessment);
+  ASSERT_TRUE(diagnosis.ok()) << diagnosis.status();
+  ASSERT_EQ(diagnosis->would_fire_size(), 10);
+  EXPECT_TRUE(diagnosis->would_fire_truncated());
+  EXPECT_EQ(diagnosis->would_fire(0).missing_size(), 1) << diagnosis->would_fire(0).text();
+}
+
+// The engine writes a caller's decision id in its place among the fields: the serialiser's
+// bytes, with the truncation flag (field 13) after it.
+TEST(DiagnoseOptions, DecisionIdIsWrittenInFieldOrder) {
+  Engine engine(StandardRules());
+  auto assessment = ReadAssessmentFile(kSource / "examples/assessments/sparse.yaml",
+                                       &engine.rule_base().schema());
+  ASSERT_TRUE(assessment.ok()) << assessment.status();
+  DiagnoseOptions options;
+  options.decision_id = "0123456789abcdef0123456789abcdef";
+  std::string with_id, without_id;
+  ASSERT_TRUE(engine.DiagnoseToWire(*assessment, options, &with_id).ok());
+  ASSERT_TRUE(engine.DiagnoseToWire(*assessment, DiagnoseOptions(), &without_id).ok());
+  proto::Diagnosis parsed;
+  ASSERT_TRUE(parsed.ParseFromString(with_id));
+  EXPECT_EQ(parsed.decision_id(), options.decision_id);
+  EXPECT_TRUE(parsed.would_fire_truncated());
+  EXPECT_TRUE(with_id == parsed.SerializeAsString());
+  parsed.clear_decision_id();
+  EXPECT_TRUE(without_id == parsed.SerializeAsString());
 }
 
 // The formatting shortcuts print exactly what the general conversion prints.

@@ -215,7 +215,8 @@ TEST(ObservationIndex, IdsTooLongForASlotAreLeftToTheSchema) {
   (*assessment.mutable_observations())[too_long].set_flag(false);
   (*assessment.mutable_observations())["capacity.utilisation"].set_number(40);
   std::vector<ResolvedObservation> with, without;
-  const absl::Status expected = ValidateAssessment(assessment, schema, ObservationIndex(), &without);
+  const absl::Status expected =
+      ValidateAssessment(assessment, schema, ObservationIndex(), &without);
   EXPECT_EQ(ValidateAssessment(assessment, schema, index, &with), expected);
   ASSERT_TRUE(expected.ok()) << expected;
   auto nodes = [](const std::vector<ResolvedObservation>& resolved) {
@@ -307,7 +308,8 @@ TEST(ObservationIndex, ValidationWithTheIndexAnswersAsWithout) {
       if (random() % 5 == 0) observation.set_confidence(random() % 2 == 0 ? 0.5 : 1.5);
     }
     std::vector<ResolvedObservation> without, with;
-    const absl::Status expected = ValidateAssessment(assessment, schema, ObservationIndex(), &without);
+    const absl::Status expected =
+        ValidateAssessment(assessment, schema, ObservationIndex(), &without);
     const absl::Status actual = ValidateAssessment(assessment, schema, index, &with);
     ASSERT_EQ(actual, expected) << "round " << round;
     ASSERT_EQ(with.size(), without.size()) << "round " << round;

@@ -178,6 +178,83 @@ bool WaitsForUnknown(const RuleBase& rule_base, const Evaluation& evaluation, in
   return VisitUnknownsBehind(rule_base, evaluation, rule_index, [](int) { return true; });
 }
 
+std::vector<int> WaitingRules(const RuleBase& rule_base, const Evaluation& evaluation, int limit,
+                              bool* truncated) {
+  std::vector<int> listed;
+  bool more = false;
+  const size_t room = limit < 0 ? rule_base.rules().size() : static_cast<size_t>(limit);
+  auto waiting = [&](int rule) {
+    return evaluation.rules[rule].status() == RuleStatus::kBlocked &&
+           WaitsForUnknown(rule_base, evaluation, rule);
+  };
+  // Rules the assessment answers in part, found through what it gives (the facts LoadFacts
+  // wrote), each keyed by how far it is from firing: open conclusions read, then unknown
+  // indicators read, then rule index, packed into one word so that sorting compares integers.
+  std::vector<uint64_t> partly;
+  auto rule_of = [](uint64_t key) { return static_cast<int>(key & 0xffffffff); };
+  if (room > 0) {
+    for (const auto& written : evaluation.written_facts) {
+      if (!evaluation.facts[written.node].known) continue;
+      for (int rule : rule_base.ReaderRules(written.node)) {
+        if (evaluation.rules[rule].status() != RuleStatus::kBlocked) continue;
+        uint64_t open_conclusions = 0, unknown_indicators = 0;
+        auto count = [&](int node, bool conclusion) {
+          if (conclusion) {
+            open_conclusions += evaluation.range[node].lo != evaluation.range[node].hi;
+          } else {
+            unknown_indicators += evaluation.facts[node].known ? 0 : 1;
+          }
+        };
+        // From the rule's core when its leaves are kept there (most rules; the diagnosis has
+        // just read it), which spares a cold read of the whole Rule; else from its reads.
+        if (const RuleCore& core = rule_base.Core(rule); core.inline_leaves != 0) {
+          for (int i = 0; i < core.inline_leaves; ++i) {
+            const InlineLeaf& leaf = core.leaves[i];
+            if (i == 1 && leaf.node == core.leaves[0].node) break;  // a node counts once
+            count(leaf.node,
+                  leaf.code == OpCode::kCertainty || leaf.code == OpCode::kCompareCertainty);
+          }
+        } else {
+          for (int read : rule_base.rules()[rule].reads) {
+            count(read, rule_base.node(read).kind != NodeKind::kIndicator);
+          }
+        }
+        // Counts are below 2^16 (a rule reads a few nodes) and rule indices below 2^32.
+        partly.push_back(open_conclusions << 48 | unknown_indicators << 32 |
+                         static_cast<uint32_t>(rule));
+      }
+    }
+    std::sort(partly.begin(), partly.end());
+    // A rule reading two given indicators came twice, with the same key.
+    partly.erase(std::unique(partly.begin(), partly.end()), partly.end());
+  }
+  for (uint64_t key : partly) {
+    if (!WaitsForUnknown(rule_base, evaluation, rule_of(key))) continue;
+    if (listed.size() == room) {
+      more = true;
+      break;
+    }
+    listed.push_back(rule_of(key));
+  }
+  if (!more && room > 0) {
+    // Every rule the assessment answers in part is listed; the rest follow in rule order.
+    std::vector<int> seen;
+    seen.reserve(partly.size());
+    for (uint64_t key : partly) seen.push_back(rule_of(key));
+    std::sort(seen.begin(), seen.end());
+    for (int rule = 0; rule < static_cast<int>(rule_base.rules().size()); ++rule) {
+      if (std::binary_search(seen.begin(), seen.end(), rule) || !waiting(rule)) continue;
+      if (listed.size() == room) {
+        more = true;
+        break;
+      }
+      listed.push_back(rule);
+    }
+  }
+  if (truncated != nullptr) *truncated = more;
+  return listed;
+}
+
 // One RuleTrace, and its sentence appended to text_.
 void ExplanationWriter::WriteRule(int rule_index, WireWriter& out) {
   namespace f = rule_field;

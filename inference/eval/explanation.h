@@ -29,6 +29,19 @@ void MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation, 
 // one settles it.
 bool WaitsForUnknown(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index);
 
+// The rules a diagnosis lists as waiting for unknowns ("would fire if ..."): blocked, and
+// waiting for an indicator (WaitsForUnknown). At most `limit` of them (-1: every one), in this
+// order:
+//  - first those reading an indicator the assessment gives, the nearest to firing first: those
+//    reading no conclusion that is still open before the others, then fewer unknown indicators
+//    read, then rule order;
+//  - then the rest, in rule order.
+// `truncated` (may be null): whether more rules wait than are listed. The first part costs what
+// the assessment touches (the readers of what it gives); the second stops at the limit.
+// Needs the ranges (EvaluateRanges).
+std::vector<int> WaitingRules(const RuleBase& rule_base, const Evaluation& evaluation, int limit,
+                              bool* truncated);
+
 // Writes explanations as the wire bytes of alignment.v1.Explanation. One writer serves every
 // node of a diagnosis and keeps its scratch space between them.
 //

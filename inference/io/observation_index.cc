@@ -1,7 +1,6 @@
 #include "inference/io/observation_index.h"
 
 #include <bit>
-#include <cmath>
 #include <cstring>
 #include <limits>
 

@@ -1,6 +1,7 @@
 #include "inference/lang/diagnostics.h"
 
 #include <algorithm>
+#include <ostream>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -12,9 +13,12 @@ const std::string& FileName::Empty() {
   return *empty;
 }
 
+std::ostream& operator<<(std::ostream& out, const FileName& name) { return out << name.str(); }
+
 std::string FormatDiagnostic(const Diagnostic& d) {
-  std::string out = absl::StrCat(d.location.file.str(), ":", d.location.line, ":", d.location.column,
-                                 ": ", d.severity == Severity::kError ? "error" : "warning",
+  std::string out = absl::StrCat(d.location.file.str(), ":", d.location.line, ":",
+                                 d.location.column, ": ",
+                                 d.severity == Severity::kError ? "error" : "warning",
                                  ": ", d.message);
   if (!d.check.empty()) absl::StrAppend(&out, " [", d.check, "]");
   if (!d.hint.empty()) absl::StrAppend(&out, "\n  hint: ", d.hint);

@@ -3,6 +3,7 @@
 #define ALIGN_INFERENCE_LANG_DIAGNOSTICS_H_
 
 #include <compare>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +30,8 @@ class FileName {
   friend bool operator==(const FileName& a, const std::string& b) { return a.str() == b; }
   friend bool operator==(const FileName& a, const char* b) { return a.str() == b; }
   friend auto operator<=>(const FileName& a, const FileName& b) { return a.str() <=> b.str(); }
+  // As text, for test failures and logs.
+  friend std::ostream& operator<<(std::ostream& out, const FileName& name);
 
  private:
   static const std::string& Empty();

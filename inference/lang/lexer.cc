@@ -20,7 +20,7 @@ bool IsDigit(char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c))
 
 class Lexer {
  public:
-  Lexer(absl::string_view text, std::deque<std::string>& unescaped, const std::string& file,
+  Lexer(absl::string_view text, std::deque<std::string>& unescaped, const FileName& file,
         Diagnostics& diagnostics)
       : text_(text), unescaped_(unescaped), file_(file), diagnostics_(diagnostics) {}
 
@@ -254,7 +254,7 @@ class Lexer {
 
   absl::string_view text_;
   std::deque<std::string>& unescaped_;
-  const std::string& file_;
+  const FileName& file_;
   Diagnostics& diagnostics_;
   size_t pos_ = 0;
   int line_ = 1;
@@ -286,8 +286,7 @@ absl::string_view Describe(TokenKind kind) {
   return "?";
 }
 
-TokenizedText Tokenize(absl::string_view text, const std::string& file,
-                       Diagnostics& diagnostics) {
+TokenizedText Tokenize(absl::string_view text, const FileName& file, Diagnostics& diagnostics) {
   TokenizedText result;
   Lexer(text, result.unescaped, file, diagnostics).Run(result.tokens);
   return result;

@@ -62,8 +62,7 @@ struct TokenizedText {
 
 // Tokenises `text`; lexical problems (stray characters, unterminated strings) go to
 // `diagnostics` with `file` as the location, and lexing continues after them.
-TokenizedText Tokenize(absl::string_view text, const std::string& file,
-                       Diagnostics& diagnostics);
+TokenizedText Tokenize(absl::string_view text, const FileName& file, Diagnostics& diagnostics);
 
 }  // namespace align::inference
 

@@ -54,7 +54,7 @@ class Parser {
         path_(path),
         file_name_(path),
         diagnostics_(diagnostics),
-        lexed_(Tokenize(text, path, diagnostics)),
+        lexed_(Tokenize(text, file_name_, diagnostics)),
         tokens_(lexed_.tokens) {}
 
   ast::File Run() {
