@@ -98,9 +98,9 @@ std::string RenderDiagnosisText(const proto::Diagnosis& d) {
       absl::StrAppend(&out, "  - ", rule.text(), "\n");
     }
     if (d.would_fire_truncated()) {
-      absl::StrAppend(&out, "  (the ", d.would_fire_size(),
-                      " nearest to firing; more rules wait for unknowns: --would-fire N lists "
-                      "up to N)\n");
+      absl::StrAppend(&out, "  (the first ", d.would_fire_size(),
+                      ": those the assessment answers in part, nearest to firing first, then by "
+                      "rule id; more rules wait for unknowns: --would-fire N lists up to N)\n");
     }
   }
   if (!d.open_questions().empty()) {

@@ -72,8 +72,8 @@ void AddDiagnoses(const Engine& engine, const proto::Assessment& assessment,
     auto diagnosis = engine.Diagnose(assessment, *options);
     ASSERT_TRUE(diagnosis.ok()) << label << ": " << diagnosis.status();
     digests[label + " diagnosis " + name] = DigestOf(*diagnosis);
-    // The wire writer's bytes are the serialiser's, in canonical form (alignd sends them with
-    // a decision id after them). The digests above are what pins their content.
+    // The wire writer's bytes are the serialiser's, in canonical form (alignd has the engine
+    // write its decision id among them, as field 12). The digests above pin their content.
     std::string wire;
     ASSERT_TRUE(engine.DiagnoseToWire(assessment, *options, &wire).ok()) << label;
     EXPECT_EQ(wire, diagnosis->SerializeAsString()) << label << " " << name;

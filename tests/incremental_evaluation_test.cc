@@ -506,9 +506,12 @@ TEST(DiagnoseOptions, WouldFireIsCapped) {
 }
 
 // Every rule waiting for an unknown, in the order a diagnosis lists them, worked out from the
-// whole of a full evaluation: those reading an indicator the assessment gives first, by open
-// conclusions read, then unknown indicators read, then rule; then the rest by rule.
-std::vector<int> ReferenceWaitingOrder(const RuleBase& rules, const Evaluation& evaluation) {
+// whole of an evaluation and the baseline's certainties: those the assessment answers in part
+// (reading a known indicator, or a conclusion whose certainty differs from the baseline's)
+// first, by open conclusions read, then unknown indicators read, then rule; then the rest by
+// rule. `ranked`: how many of the first kind.
+std::vector<int> ReferenceWaitingOrder(const RuleBase& rules, const Evaluation& evaluation,
+                                       const Evaluation& baseline, size_t* ranked) {
   std::vector<std::tuple<int, int, int>> partly;
   std::vector<int> rest, missing;
   for (int r = 0; r < static_cast<int>(rules.rules().size()); ++r) {
@@ -516,70 +519,93 @@ std::vector<int> ReferenceWaitingOrder(const RuleBase& rules, const Evaluation& 
     MissingIndicators(rules, evaluation, r, &missing);
     if (missing.empty()) continue;
     int open = 0, unknown = 0;
-    bool reads_given = false;
+    bool answered = false;
     for (int read : rules.rules()[r].reads) {
       if (rules.node(read).kind == NodeKind::kIndicator) {
         if (evaluation.facts[read].known) {
-          reads_given = true;
+          answered = true;
         } else {
           ++unknown;
         }
-      } else if (evaluation.range[read].lo != evaluation.range[read].hi) {
-        ++open;
+        continue;
       }
+      if (evaluation.certainty[read] != baseline.certainty[read]) answered = true;
+      if (evaluation.range[read].lo != evaluation.range[read].hi) ++open;
     }
-    if (reads_given) {
+    if (answered) {
       partly.emplace_back(open, unknown, r);
     } else {
       rest.push_back(r);
     }
   }
   std::sort(partly.begin(), partly.end());
+  *ranked = partly.size();
   std::vector<int> order;
   for (const auto& [open, unknown, rule] : partly) order.push_back(rule);
   order.insert(order.end(), rest.begin(), rest.end());
   return order;
 }
 
-// WaitingRules at every limit against the reference order: a prefix of it, cut where the limit
-// says, and truncated exactly when more wait.
-void ExpectWaitingRulesInOrder(const RuleBase& rules, const proto::Assessment& assessment,
-                               const std::string& label) {
-  Evaluation evaluation(rules);
-  LoadFacts(rules, assessment, AnalysePortfolio(assessment), evaluation);
-  EvaluateAll(rules, evaluation);
-  const std::vector<int> all = ReferenceWaitingOrder(rules, evaluation);
+// WaitingRules at every limit against the reference order, on an evaluation brought from the
+// pool's baseline as a consultation brings it: a prefix of the order, cut where the limit says,
+// and truncated exactly when more wait. With max_would_fire -1, a diagnosis lists the same.
+void ExpectWaitingRulesInOrder(const Engine& engine, EvaluationPool& pool,
+                               const proto::Assessment& assessment, const std::string& label) {
+  const RuleBase& rules = engine.rule_base();
+  Evaluation baseline(rules);
+  LoadFacts(rules, proto::Assessment(), AnalysePortfolio(proto::Assessment()), baseline);
+  EvaluateAll(rules, baseline);
+  EvaluationPool::Lease evaluation = pool.Acquire();
+  LoadFacts(rules, assessment, AnalysePortfolio(assessment), *evaluation);
+  EvaluateCertainties(rules, *evaluation);
+  EvaluateRanges(rules, *evaluation);
+  size_t ranked = 0;
+  const std::vector<int> all = ReferenceWaitingOrder(rules, *evaluation, baseline, &ranked);
   const int total = static_cast<int>(all.size());
-  for (int limit : {-1, 0, 1, 3, 10, total - 1, total, total + 1}) {
+  const int partly = static_cast<int>(ranked);
+  for (int limit : {-1, 0, 1, 3, 10, partly - 1, partly, partly + 1, total - 1, total,
+                    total + 1}) {
     if (limit < -1) continue;
     // Never truncated at 0, which looks for none. Set to the opposite, to see it written.
     const bool more = limit > 0 && total > limit;
     bool truncated = !more;
-    const std::vector<int> listed = WaitingRules(rules, evaluation, limit, &truncated);
+    const std::vector<int> listed = WaitingRules(rules, *evaluation, limit, &truncated);
     const size_t expected_size = limit < 0 ? all.size() : std::min<size_t>(all.size(), limit);
     EXPECT_EQ(listed, std::vector<int>(all.begin(), all.begin() + expected_size))
         << label << " limit " << limit;
     EXPECT_EQ(truncated, more) << label << " limit " << limit;
+    EXPECT_EQ(WaitingRules(rules, *evaluation, limit, nullptr), listed) << label;
+  }
+  DiagnoseOptions every;
+  every.max_would_fire = -1;
+  absl::StatusOr<proto::Diagnosis> diagnosis = engine.Diagnose(assessment, every);
+  ASSERT_TRUE(diagnosis.ok()) << label << ": " << diagnosis.status();
+  ASSERT_EQ(diagnosis->would_fire_size(), total) << label;
+  for (int i = 0; i < total; ++i) {
+    EXPECT_EQ(diagnosis->would_fire(i).rule_id(), rules.rules()[all[i]].id) << label << " " << i;
   }
 }
 
 TEST(WaitingRules, NearestToFiringFirstThenRuleOrder) {
-  std::shared_ptr<const RuleBase> rules = StandardRules();
+  Engine standard(StandardRules());
+  auto pool = std::make_shared<EvaluationPool>(standard.shared_rule_base());
   for (const char* example : {"sparse.yaml", "overloaded-it.yaml", "it-last-to-know.yaml",
                               "missed-market-shift.yaml", "healthy.yaml"}) {
     auto assessment = ReadAssessmentFile(kSource / "examples/assessments" / example,
-                                         &rules->schema());
+                                         &standard.rule_base().schema());
     ASSERT_TRUE(assessment.ok()) << assessment.status();
-    ExpectWaitingRulesInOrder(*rules, *assessment, example);
+    ExpectWaitingRulesInOrder(standard, *pool, *assessment, example);
   }
-  RandomAssessments random(*rules, 20261128);
+  RandomAssessments random(standard.rule_base(), 20261128);
   for (int round = 0; round < 100; ++round) {
-    ExpectWaitingRulesInOrder(*rules, random.Next(), "round " + std::to_string(round));
+    ExpectWaitingRulesInOrder(standard, *pool, random.Next(), "round " + std::to_string(round));
     if (testing::Test::HasFailure()) return;
   }
   for (uint32_t seed = 1; seed <= 8; ++seed) {
-    std::shared_ptr<const RuleBase> generated = CompileGeneratedRuleBase(seed);
-    ASSERT_NE(generated, nullptr);
+    std::shared_ptr<const RuleBase> rules = CompileGeneratedRuleBase(seed);
+    ASSERT_NE(rules, nullptr);
+    Engine generated(rules);
+    auto generated_pool = std::make_shared<EvaluationPool>(rules);
     std::mt19937 draw(seed);
     for (int round = 0; round < 25; ++round) {
       proto::Assessment assessment;
@@ -588,7 +614,7 @@ TEST(WaitingRules, NearestToFiringFirstThenRuleOrder) {
         (*assessment.mutable_observations())["n" + std::to_string(i)].set_number(
             5 * static_cast<int>(draw() % 21));
       }
-      ExpectWaitingRulesInOrder(*generated, assessment,
+      ExpectWaitingRulesInOrder(generated, *generated_pool, assessment,
                                 "seed " + std::to_string(seed) + " round " +
                                     std::to_string(round));
       if (testing::Test::HasFailure()) return;

@@ -187,45 +187,53 @@ std::vector<int> WaitingRules(const RuleBase& rule_base, const Evaluation& evalu
     return evaluation.rules[rule].status() == RuleStatus::kBlocked &&
            WaitsForUnknown(rule_base, evaluation, rule);
   };
-  // Rules the assessment answers in part, found through what it gives (the facts LoadFacts
-  // wrote), each keyed by how far it is from firing: open conclusions read, then unknown
-  // indicators read, then rule index, packed into one word so that sorting compares integers.
+  // Rules the assessment answers in part: those reading an indicator it gives (the facts
+  // LoadFacts wrote) or a conclusion it moved (those EvaluateCertainties re-combined to another
+  // certainty; it saved the baseline's for Undo). Each is keyed by how far it is from firing:
+  // open conclusions read, then unknown indicators read, then rule index, packed into one word
+  // so that sorting compares integers.
   std::vector<uint64_t> partly;
   auto rule_of = [](uint64_t key) { return static_cast<int>(key & 0xffffffff); };
+  auto consider = [&](int rule) {
+    if (evaluation.rules[rule].status() != RuleStatus::kBlocked) return;
+    uint64_t open_conclusions = 0, unknown_indicators = 0;
+    auto count = [&](int node, bool conclusion) {
+      if (conclusion) {
+        open_conclusions += evaluation.range[node].lo != evaluation.range[node].hi;
+      } else {
+        unknown_indicators += evaluation.facts[node].known ? 0 : 1;
+      }
+    };
+    // From the rule's core when its leaves are kept there (most rules; the diagnosis has just
+    // read it), which spares a cold read of the whole Rule; else from its reads.
+    if (const RuleCore& core = rule_base.Core(rule); core.inline_leaves != 0) {
+      for (int i = 0; i < core.inline_leaves; ++i) {
+        const InlineLeaf& leaf = core.leaves[i];
+        if (i == 1 && leaf.node == core.leaves[0].node) break;  // a node counts once
+        count(leaf.node,
+              leaf.code == OpCode::kCertainty || leaf.code == OpCode::kCompareCertainty);
+      }
+    } else {
+      for (int read : rule_base.rules()[rule].reads) {
+        count(read, rule_base.node(read).kind != NodeKind::kIndicator);
+      }
+    }
+    // A rule reads a few nodes: the counts stay far below 2^16, and rule indices below 2^32.
+    partly.push_back(open_conclusions << 48 | unknown_indicators << 32 |
+                     static_cast<uint32_t>(rule));
+  };
   if (room > 0) {
     for (const auto& written : evaluation.written_facts) {
       if (!evaluation.facts[written.node].known) continue;
-      for (int rule : rule_base.ReaderRules(written.node)) {
-        if (evaluation.rules[rule].status() != RuleStatus::kBlocked) continue;
-        uint64_t open_conclusions = 0, unknown_indicators = 0;
-        auto count = [&](int node, bool conclusion) {
-          if (conclusion) {
-            open_conclusions += evaluation.range[node].lo != evaluation.range[node].hi;
-          } else {
-            unknown_indicators += evaluation.facts[node].known ? 0 : 1;
-          }
-        };
-        // From the rule's core when its leaves are kept there (most rules; the diagnosis has
-        // just read it), which spares a cold read of the whole Rule; else from its reads.
-        if (const RuleCore& core = rule_base.Core(rule); core.inline_leaves != 0) {
-          for (int i = 0; i < core.inline_leaves; ++i) {
-            const InlineLeaf& leaf = core.leaves[i];
-            if (i == 1 && leaf.node == core.leaves[0].node) break;  // a node counts once
-            count(leaf.node,
-                  leaf.code == OpCode::kCertainty || leaf.code == OpCode::kCompareCertainty);
-          }
-        } else {
-          for (int read : rule_base.rules()[rule].reads) {
-            count(read, rule_base.node(read).kind != NodeKind::kIndicator);
-          }
-        }
-        // Counts are below 2^16 (a rule reads a few nodes) and rule indices below 2^32.
-        partly.push_back(open_conclusions << 48 | unknown_indicators << 32 |
-                         static_cast<uint32_t>(rule));
-      }
+      for (int rule : rule_base.ReaderRules(written.node)) consider(rule);
+    }
+    for (const auto& saved : evaluation.conclusions_before) {
+      // The range sweep saves too, with the certainty as it stands: not a move.
+      if (evaluation.certainty[saved.node] == saved.certainty) continue;
+      for (int rule : rule_base.ReaderRules(saved.node)) consider(rule);
     }
     std::sort(partly.begin(), partly.end());
-    // A rule reading two given indicators came twice, with the same key.
+    // A rule reading two given or moved nodes came twice, with the same key.
     partly.erase(std::unique(partly.begin(), partly.end()), partly.end());
   }
   for (uint64_t key : partly) {

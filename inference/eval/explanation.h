@@ -30,15 +30,17 @@ void MissingIndicators(const RuleBase& rule_base, const Evaluation& evaluation, 
 bool WaitsForUnknown(const RuleBase& rule_base, const Evaluation& evaluation, int rule_index);
 
 // The rules a diagnosis lists as waiting for unknowns ("would fire if ..."): blocked, and
-// waiting for an indicator (WaitsForUnknown). At most `limit` of them (-1: every one), in this
-// order:
-//  - first those reading an indicator the assessment gives, the nearest to firing first: those
-//    reading no conclusion that is still open before the others, then fewer unknown indicators
-//    read, then rule order;
+// waiting for an indicator (WaitsForUnknown). At most `limit` of them (any negative: every one;
+// 0: none), in this order:
+//  - first those the assessment answers in part, reading an indicator it gives or a conclusion
+//    it moved, the nearest to firing first: those reading no conclusion that is still open
+//    before the others, then fewer unknown indicators read, then rule order;
 //  - then the rest, in rule order.
-// `truncated` (may be null): whether more rules wait than are listed. The first part costs what
-// the assessment touches (the readers of what it gives); the second stops at the limit.
-// Needs the ranges (EvaluateRanges).
+// `truncated` (may be null): whether more rules wait than are listed; never with a limit of 0,
+// which looks for none. The first part costs what the assessment reaches; the second stops at
+// the limit. `evaluation` must have come from the baseline through LoadFacts, EvaluateCertainties
+// and EvaluateRanges (what a consultation does): what the assessment gave and moved is read from
+// what they saved for Undo.
 std::vector<int> WaitingRules(const RuleBase& rule_base, const Evaluation& evaluation, int limit,
                               bool* truncated);
 
