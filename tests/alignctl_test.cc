@@ -1,4 +1,5 @@
 // alignctl end to end, in process: the commands a consultant and a rule author type.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 const std::string kSource = ALIGN_SOURCE_DIR;
@@ -183,6 +185,36 @@ TEST(AlignctlDiagnose, JsonIsTheProtobufMapping) {
   EXPECT_EQ(parsed.rule_base().id(), "alignment.standard");
   ASSERT_EQ(parsed.causes_size(), 1);
   EXPECT_EQ(parsed.causes(0).id(), "cause.unclear_strategy.process");
+}
+
+// The report lists ten waiting rules unless asked, and says when it cut the list.
+TEST(AlignctlDiagnose, WouldFireListSaysWhenItWasCut) {
+  const std::string kNote =
+      "  (the first 10: those the assessment answers in part, nearest to firing first, then by "
+      "rule id; more rules wait for unknowns: --would-fire N lists up to N)\n";
+  CliRun run = Alignctl({"diagnose", "--local", "--rules", kSource + "/rules",
+                         kSource + "/examples/assessments/sparse.yaml"});
+  ASSERT_EQ(run.code, kExitOk) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("\nWould fire if known\n  - rule "
+                                 "it_not_strategic.support_only_scope would support "));
+  EXPECT_THAT(run.out, HasSubstr(kNote));
+  const size_t listed = run.out.find("\nWould fire if known\n");
+  const size_t note = run.out.find(kNote);
+  ASSERT_NE(listed, std::string::npos);
+  ASSERT_NE(note, std::string::npos);
+  // The newline before the heading, the heading's, then one per rule.
+  EXPECT_EQ(std::count(run.out.begin() + listed, run.out.begin() + note, '\n'), 2 + 10);
+
+  // All 125 when asked for more than there are: nothing was cut.
+  run = Alignctl({"diagnose", "--local", "--rules", kSource + "/rules",
+                  kSource + "/examples/assessments/sparse.yaml", "--would-fire", "500"});
+  ASSERT_EQ(run.code, kExitOk) << run.err;
+  EXPECT_THAT(run.out, Not(HasSubstr("more rules wait for unknowns")));
+  const size_t all = run.out.find("\nWould fire if known\n");
+  const size_t questions = run.out.find("\nQuestions worth asking next\n");
+  ASSERT_NE(all, std::string::npos);
+  ASSERT_NE(questions, std::string::npos);
+  EXPECT_EQ(std::count(run.out.begin() + all, run.out.begin() + questions, '\n'), 2 + 125);
 }
 
 TEST(AlignctlDiagnose, WhyNotExplainsAMissingCause) {
