@@ -549,12 +549,18 @@ std::vector<int> ReferenceWaitingOrder(const RuleBase& rules, const Evaluation& 
 // WaitingRules at every limit against the reference order, on an evaluation brought from the
 // pool's baseline as a consultation brings it: a prefix of the order, cut where the limit says,
 // and truncated exactly when more wait. With max_would_fire -1, a diagnosis lists the same.
-void ExpectWaitingRulesInOrder(const Engine& engine, EvaluationPool& pool,
-                               const proto::Assessment& assessment, const std::string& label) {
-  const RuleBase& rules = engine.rule_base();
+// The evaluation of an empty assessment, which every consultation starts from.
+Evaluation BaselineOf(const RuleBase& rules) {
   Evaluation baseline(rules);
   LoadFacts(rules, proto::Assessment(), AnalysePortfolio(proto::Assessment()), baseline);
   EvaluateAll(rules, baseline);
+  return baseline;
+}
+
+void ExpectWaitingRulesInOrder(const Engine& engine, EvaluationPool& pool,
+                               const Evaluation& baseline, const proto::Assessment& assessment,
+                               const std::string& label) {
+  const RuleBase& rules = engine.rule_base();
   EvaluationPool::Lease evaluation = pool.Acquire();
   LoadFacts(rules, assessment, AnalysePortfolio(assessment), *evaluation);
   EvaluateCertainties(rules, *evaluation);
@@ -589,16 +595,18 @@ void ExpectWaitingRulesInOrder(const Engine& engine, EvaluationPool& pool,
 TEST(WaitingRules, NearestToFiringFirstThenRuleOrder) {
   Engine standard(StandardRules());
   auto pool = std::make_shared<EvaluationPool>(standard.shared_rule_base());
+  const Evaluation baseline = BaselineOf(standard.rule_base());
   for (const char* example : {"sparse.yaml", "overloaded-it.yaml", "it-last-to-know.yaml",
                               "missed-market-shift.yaml", "healthy.yaml"}) {
     auto assessment = ReadAssessmentFile(kSource / "examples/assessments" / example,
                                          &standard.rule_base().schema());
     ASSERT_TRUE(assessment.ok()) << assessment.status();
-    ExpectWaitingRulesInOrder(standard, *pool, *assessment, example);
+    ExpectWaitingRulesInOrder(standard, *pool, baseline, *assessment, example);
   }
   RandomAssessments random(standard.rule_base(), 20261128);
   for (int round = 0; round < 100; ++round) {
-    ExpectWaitingRulesInOrder(standard, *pool, random.Next(), "round " + std::to_string(round));
+    ExpectWaitingRulesInOrder(standard, *pool, baseline, random.Next(),
+                              "round " + std::to_string(round));
     if (testing::Test::HasFailure()) return;
   }
   for (uint32_t seed = 1; seed <= 8; ++seed) {
@@ -606,6 +614,7 @@ TEST(WaitingRules, NearestToFiringFirstThenRuleOrder) {
     ASSERT_NE(rules, nullptr);
     Engine generated(rules);
     auto generated_pool = std::make_shared<EvaluationPool>(rules);
+    const Evaluation generated_baseline = BaselineOf(*rules);
     std::mt19937 draw(seed);
     for (int round = 0; round < 25; ++round) {
       proto::Assessment assessment;
@@ -614,7 +623,7 @@ TEST(WaitingRules, NearestToFiringFirstThenRuleOrder) {
         (*assessment.mutable_observations())["n" + std::to_string(i)].set_number(
             5 * static_cast<int>(draw() % 21));
       }
-      ExpectWaitingRulesInOrder(generated, *generated_pool, assessment,
+      ExpectWaitingRulesInOrder(generated, *generated_pool, generated_baseline, assessment,
                                 "seed " + std::to_string(seed) + " round " +
                                     std::to_string(round));
       if (testing::Test::HasFailure()) return;
@@ -622,8 +631,8 @@ TEST(WaitingRules, NearestToFiringFirstThenRuleOrder) {
   }
 }
 
-// The sparse example: the rules it answers in part come first, and the nearest of them waits
-// for one indicator.
+// The sparse example: the rules it answers in part come first, the four waiting for one
+// indicator ahead of the rest.
 TEST(WaitingRules, SparseExampleListsWhatItAnswersInPartFirst) {
   Engine engine(StandardRules());
   auto assessment = ReadAssessmentFile(kSource / "examples/assessments/sparse.yaml",
@@ -633,7 +642,14 @@ TEST(WaitingRules, SparseExampleListsWhatItAnswersInPartFirst) {
   ASSERT_TRUE(diagnosis.ok()) << diagnosis.status();
   ASSERT_EQ(diagnosis->would_fire_size(), 10);
   EXPECT_TRUE(diagnosis->would_fire_truncated());
-  EXPECT_EQ(diagnosis->would_fire(0).missing_size(), 1) << diagnosis->would_fire(0).text();
+  // Rules that read what the assessment gives and wait for one indicator come first.
+  EXPECT_EQ(diagnosis->would_fire(0).rule_id(), "it_not_strategic.support_only_scope");
+  EXPECT_THAT(diagnosis->would_fire(0).missing(),
+              ::testing::ElementsAre("samm.scope_architecture"));
+  for (int i = 1; i < 4; ++i) {
+    EXPECT_EQ(diagnosis->would_fire(i).missing_size(), 1) << diagnosis->would_fire(i).text();
+  }
+  EXPECT_GT(diagnosis->would_fire(4).missing_size(), 1) << diagnosis->would_fire(4).text();
 }
 
 // The engine writes a caller's decision id in its place among the fields: the serialiser's

@@ -182,10 +182,19 @@ std::vector<int> WaitingRules(const RuleBase& rule_base, const Evaluation& evalu
                               bool* truncated) {
   std::vector<int> listed;
   bool more = false;
+  if (truncated != nullptr) *truncated = false;
+  if (limit == 0) return listed;  // looks for none
   const size_t room = limit < 0 ? rule_base.rules().size() : static_cast<size_t>(limit);
-  auto waiting = [&](int rule) {
-    return evaluation.rules[rule].status() == RuleStatus::kBlocked &&
-           WaitsForUnknown(rule_base, evaluation, rule);
+  // Lists a rule that waits for an unknown, or notes that one more waits than there is room
+  // for; false once the list is full.
+  auto take = [&](int rule) {
+    if (!WaitsForUnknown(rule_base, evaluation, rule)) return true;
+    if (listed.size() == room) {
+      more = true;
+      return false;
+    }
+    listed.push_back(rule);
+    return true;
   };
   // Rules the assessment answers in part: those reading an indicator it gives (the facts
   // LoadFacts wrote) or a conclusion it moved (those EvaluateCertainties re-combined to another
@@ -222,41 +231,33 @@ std::vector<int> WaitingRules(const RuleBase& rule_base, const Evaluation& evalu
     partly.push_back(open_conclusions << 48 | unknown_indicators << 32 |
                      static_cast<uint32_t>(rule));
   };
-  if (room > 0) {
-    for (const auto& written : evaluation.written_facts) {
-      if (!evaluation.facts[written.node].known) continue;
-      for (int rule : rule_base.ReaderRules(written.node)) consider(rule);
-    }
-    for (const auto& saved : evaluation.conclusions_before) {
-      // The range sweep saves too, with the certainty as it stands: not a move.
-      if (evaluation.certainty[saved.node] == saved.certainty) continue;
-      for (int rule : rule_base.ReaderRules(saved.node)) consider(rule);
-    }
-    std::sort(partly.begin(), partly.end());
-    // A rule reading two given or moved nodes came twice, with the same key.
-    partly.erase(std::unique(partly.begin(), partly.end()), partly.end());
+  for (const auto& written : evaluation.written_facts) {
+    if (!evaluation.facts[written.node].known) continue;
+    for (int rule : rule_base.ReaderRules(written.node)) consider(rule);
   }
+  for (const auto& saved : evaluation.conclusions_before) {
+    // The range sweep saves too, with the certainty as it stands: not a move.
+    if (evaluation.certainty[saved.node] == saved.certainty) continue;
+    for (int rule : rule_base.ReaderRules(saved.node)) consider(rule);
+  }
+  std::sort(partly.begin(), partly.end());
+  // A rule reading two given or moved nodes came twice, with the same key.
+  partly.erase(std::unique(partly.begin(), partly.end()), partly.end());
   for (uint64_t key : partly) {
-    if (!WaitsForUnknown(rule_base, evaluation, rule_of(key))) continue;
-    if (listed.size() == room) {
-      more = true;
-      break;
-    }
-    listed.push_back(rule_of(key));
+    if (!take(rule_of(key))) break;
   }
-  if (!more && room > 0) {
+  if (!more) {
     // Every rule the assessment answers in part is listed; the rest follow in rule order.
     std::vector<int> seen;
     seen.reserve(partly.size());
     for (uint64_t key : partly) seen.push_back(rule_of(key));
     std::sort(seen.begin(), seen.end());
     for (int rule = 0; rule < static_cast<int>(rule_base.rules().size()); ++rule) {
-      if (std::binary_search(seen.begin(), seen.end(), rule) || !waiting(rule)) continue;
-      if (listed.size() == room) {
-        more = true;
-        break;
+      if (evaluation.rules[rule].status() != RuleStatus::kBlocked ||
+          std::binary_search(seen.begin(), seen.end(), rule)) {
+        continue;
       }
-      listed.push_back(rule);
+      if (!take(rule)) break;
     }
   }
   if (truncated != nullptr) *truncated = more;

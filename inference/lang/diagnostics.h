@@ -22,11 +22,9 @@ class FileName {
   FileName(const char* name) : FileName(std::string(name)) {}
 
   const std::string& str() const { return name_ != nullptr ? *name_ : Empty(); }
-  operator const std::string&() const { return str(); }
   bool empty() const { return str().empty(); }
 
   friend bool operator==(const FileName& a, const FileName& b) { return a.str() == b.str(); }
-  friend bool operator==(const FileName& a, std::string_view b) { return a.str() == b; }
   friend bool operator==(const FileName& a, const std::string& b) { return a.str() == b; }
   friend bool operator==(const FileName& a, const char* b) { return a.str() == b; }
   friend auto operator<=>(const FileName& a, const FileName& b) { return a.str() <=> b.str(); }

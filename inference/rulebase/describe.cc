@@ -173,7 +173,7 @@ proto::ValidationReport ToValidationReport(const CompileResult& result) {
   report.set_warnings(result.diagnostics.warning_count());
   for (const Diagnostic& d : result.diagnostics.Sorted()) {
     proto::Diagnostic* out = report.add_diagnostics();
-    out->set_file(d.location.file);
+    out->set_file(d.location.file.str());
     out->set_line(d.location.line);
     out->set_column(d.location.column);
     out->set_severity(d.severity == Severity::kError ? proto::Diagnostic::SEVERITY_ERROR
