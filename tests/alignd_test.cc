@@ -44,6 +44,7 @@ using ::align::testing::AligndProcess;
 using ::align::testing::CallUnary;
 using ::align::testing::CheckHealth;
 using ::align::testing::Connect;
+using ::align::testing::ConnectedInsecure;
 using ::align::testing::ConnectInsecure;
 using ::align::testing::DeadlineIn;
 using ::align::testing::EncodeStringField;
@@ -1116,7 +1117,7 @@ TEST_F(AligndTest, SigtermLetsCallsInFlightFinish) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      Advisor advisor(ConnectInsecure(alignd->address()));
+      Advisor advisor(ConnectedInsecure(alignd->address()));
       const absl::Time give_up = absl::Now() + absl::Seconds(30);
       for (int call = 0; call < kMaxCalls && absl::Now() < give_up; ++call) {
         proto::Diagnosis diagnosis;
@@ -1245,7 +1246,7 @@ TEST_F(AligndTest, ReloadUnderLoadNeverFailsOrMixesRuleBases) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      Advisor advisor(ConnectInsecure(alignd->address()));
+      Advisor advisor(ConnectedInsecure(alignd->address()));
       const absl::Time give_up = absl::Now() + absl::Seconds(60);
       while (!stop && seen[t].calls < kMaxCalls && absl::Now() < give_up) {
         proto::Diagnosis diagnosis;

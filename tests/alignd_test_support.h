@@ -255,6 +255,22 @@ inline std::shared_ptr<grpc::Channel> ConnectInsecure(const std::string& address
   return Connect(address, grpc::InsecureChannelCredentials());
 }
 
+// A channel that is connected before it is handed back. Load tests start here so that a
+// connection attempt that fails and backs off (rare, on a busy machine) is not counted as a
+// failed call; calls on the connection once it is up still count. Adds a test failure and hands
+// the channel back anyway when it does not connect in time.
+inline std::shared_ptr<grpc::Channel> ConnectedInsecure(const std::string& address,
+                                                        absl::Duration timeout = absl::Seconds(20)) {
+  std::shared_ptr<grpc::Channel> channel = ConnectInsecure(address);
+  const absl::Time give_up = absl::Now() + timeout;
+  // A failed attempt leaves the channel in TRANSIENT_FAILURE until its back-off ends;
+  // WaitForConnected keeps asking it to connect until the deadline.
+  if (!channel->WaitForConnected(absl::ToChronoTime(give_up))) {
+    ADD_FAILURE() << "no connection to " << address << " within " << timeout;
+  }
+  return channel;
+}
+
 inline std::chrono::system_clock::time_point DeadlineIn(absl::Duration timeout) {
   return std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout);
 }
