@@ -35,7 +35,7 @@ namespace {
 constexpr char kUsage[] = R"(usage:
   alignctl [ENGINE] diagnose ASSESSMENT [--format text|json] [--why-not ID[,ID…]]
                     [--max-patterns N] [--max-causes N] [--max-actions N] [--questions N]
-                    [--would-fire N]
+                    [--would-fire N|all]
   alignctl [ENGINE] explain ASSESSMENT NODE[,NODE…] [--format text|json]
   alignctl [ENGINE] rules info [--format text|json]
   alignctl [ENGINE] rules graph [--focus NODE] [--format dot|svg|json]
@@ -104,13 +104,15 @@ std::optional<CommandLine> Parse(const std::vector<std::string>& args, std::ostr
   return line;
 }
 
+// `also`: the words the flag takes besides a number, for the error message.
 std::optional<int> IntFlag(const CommandLine& line, const std::string& name, int fallback,
-                           std::ostream& err) {
+                           std::ostream& err, absl::string_view also = "") {
   auto it = line.values.find(name);
   if (it == line.values.end()) return fallback;
   int value = 0;
   if (!absl::SimpleAtoi(it->second, &value) || value < 0) {
-    err << "alignctl: --" << name << " expects a whole number >= 0, got '" << it->second << "'\n";
+    err << "alignctl: --" << name << " expects a whole number >= 0" << also << ", got '"
+        << it->second << "'\n";
     return std::nullopt;
   }
   return value;
@@ -238,7 +240,11 @@ int Diagnose(const CommandLine& line, Backend& backend, std::ostream& out, std::
   auto max_actions = IntFlag(line, "max-actions", 0, err);
   auto max_patterns = IntFlag(line, "max-patterns", 0, err);
   auto questions = IntFlag(line, "questions", 5, err);
-  auto would_fire = IntFlag(line, "would-fire", -1, err);
+  // "all" is the wire's -1; the engine's default (10) stands when the flag is absent.
+  const bool all_would_fire = line.values.count("would-fire") != 0 &&
+                              line.values.at("would-fire") == "all";
+  auto would_fire = all_would_fire ? std::optional<int>(-1)
+                                   : IntFlag(line, "would-fire", -1, err, " or 'all'");
   if (!format || !max_causes || !max_actions || !max_patterns || !questions || !would_fire) {
     return kExitUsage;
   }

@@ -99,8 +99,9 @@ std::string RenderDiagnosisText(const proto::Diagnosis& d) {
     }
     if (d.would_fire_truncated()) {
       absl::StrAppend(&out, "  (the first ", d.would_fire_size(),
-                      ": those the assessment answers in part, nearest to firing first, then by "
-                      "rule id; more rules wait for unknowns: --would-fire N lists up to N)\n");
+                      ": those the assessment answers in part, then the rest, each nearest to "
+                      "firing first; more rules wait for unknowns: --would-fire N lists up to "
+                      "N, --would-fire all every one)\n");
     }
   }
   if (!d.open_questions().empty()) {

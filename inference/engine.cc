@@ -44,9 +44,9 @@ absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOp
     return absl::InvalidArgumentError(
         absl::StrCat("options.max_questions: must be 0 or more, got ", in.max_questions()));
   }
-  if (in.has_max_would_fire() && in.max_would_fire() < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("options.max_would_fire: must be 0 or more, got ", in.max_would_fire()));
+  if (in.has_max_would_fire() && in.max_would_fire() < -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "options.max_would_fire: must be -1 (all), 0 (none) or more, got ", in.max_would_fire()));
   }
   DiagnoseOptions out;
   out.max_patterns = in.max_patterns();

@@ -56,8 +56,8 @@ struct DiagnoseOptions {
 };
 
 // The wire form of the options (alignment.v1.DiagnoseOptions) as the engine takes them;
-// max_questions absent means 5, max_would_fire absent means kDefaultMaxWouldFire.
-// InvalidArgument naming the field for a negative limit.
+// max_questions absent means 5, max_would_fire absent means kDefaultMaxWouldFire and -1 all.
+// InvalidArgument naming the field for a negative limit (below -1 for max_would_fire).
 absl::StatusOr<DiagnoseOptions> DiagnoseOptionsFromProto(const proto::DiagnoseOptions& options);
 
 // A conclusion as a diagnosis lists it: its node and its certainty as reported (rounded to four

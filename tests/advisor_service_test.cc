@@ -388,7 +388,12 @@ TEST(Diagnose, NegativeLimitIsInvalidArgument) {
   request.mutable_options()->set_max_would_fire(-2);
   EXPECT_THAT(server.stub().Diagnose(Context().get(), request, &diagnosis),
               GrpcIs(grpc::StatusCode::INVALID_ARGUMENT,
-                     "options.max_would_fire: must be 0 or more, got -2"));
+                     "options.max_would_fire: must be -1 (all), 0 (none) or more, got -2"));
+  // -1 is every waiting rule: the empty assessment leaves all of the standard base's waiting.
+  request.mutable_options()->set_max_would_fire(-1);
+  ASSERT_THAT(server.stub().Diagnose(Context().get(), request, &diagnosis), GrpcOk());
+  EXPECT_GT(diagnosis.would_fire_size(), 10);
+  EXPECT_FALSE(diagnosis.would_fire_truncated());
 }
 
 TEST(Diagnose, UnknownWhyNotIdIsNotFoundWithTheEnginesMessage) {

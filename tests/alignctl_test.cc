@@ -190,8 +190,9 @@ TEST(AlignctlDiagnose, JsonIsTheProtobufMapping) {
 // The report lists ten waiting rules unless asked, and says when it cut the list.
 TEST(AlignctlDiagnose, WouldFireListSaysWhenItWasCut) {
   const std::string kNote =
-      "  (the first 10: those the assessment answers in part, nearest to firing first, then by "
-      "rule id; more rules wait for unknowns: --would-fire N lists up to N)\n";
+      "  (the first 10: those the assessment answers in part, then the rest, each nearest to "
+      "firing first; more rules wait for unknowns: --would-fire N lists up to N, --would-fire "
+      "all every one)\n";
   CliRun run = Alignctl({"diagnose", "--local", "--rules", kSource + "/rules",
                          kSource + "/examples/assessments/sparse.yaml"});
   ASSERT_EQ(run.code, kExitOk) << run.err;
@@ -215,6 +216,18 @@ TEST(AlignctlDiagnose, WouldFireListSaysWhenItWasCut) {
   ASSERT_NE(all, std::string::npos);
   ASSERT_NE(questions, std::string::npos);
   EXPECT_EQ(std::count(run.out.begin() + all, run.out.begin() + questions, '\n'), 2 + 125);
+
+  // "all" lists the same 125.
+  CliRun every = Alignctl({"diagnose", "--local", "--rules", kSource + "/rules",
+                           kSource + "/examples/assessments/sparse.yaml", "--would-fire", "all"});
+  ASSERT_EQ(every.code, kExitOk) << every.err;
+  EXPECT_EQ(every.out, run.out);
+
+  run = Alignctl({"diagnose", "--local", "--rules", kSource + "/rules",
+                  kSource + "/examples/assessments/sparse.yaml", "--would-fire", "some"});
+  EXPECT_EQ(run.code, kExitUsage);
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err, "alignctl: --would-fire expects a whole number >= 0 or 'all', got 'some'\n");
 }
 
 TEST(AlignctlDiagnose, WhyNotExplainsAMissingCause) {

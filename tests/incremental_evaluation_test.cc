@@ -509,19 +509,21 @@ TEST(DiagnoseOptions, WouldFireIsCapped) {
 // whole of an evaluation and the baseline's certainties: those the assessment answers in part
 // (reading a known indicator, or a conclusion whose certainty differs from the baseline's)
 // first, by open conclusions read, then unknown indicators read, then rule; then the rest by
-// rule. `ranked`: how many of the first kind.
+// conclusions read, then indicators read (all unknown), then rule. `ranked`: how many of the
+// first kind.
 std::vector<int> ReferenceWaitingOrder(const RuleBase& rules, const Evaluation& evaluation,
                                        const Evaluation& baseline, size_t* ranked) {
-  std::vector<std::tuple<int, int, int>> partly;
-  std::vector<int> rest, missing;
+  std::vector<std::tuple<int, int, int>> partly, rest;
+  std::vector<int> missing;
   for (int r = 0; r < static_cast<int>(rules.rules().size()); ++r) {
     if (evaluation.rules[r].status() != RuleStatus::kBlocked) continue;
     MissingIndicators(rules, evaluation, r, &missing);
     if (missing.empty()) continue;
-    int open = 0, unknown = 0;
+    int open = 0, unknown = 0, conclusions = 0, indicators = 0;
     bool answered = false;
     for (int read : rules.rules()[r].reads) {
       if (rules.node(read).kind == NodeKind::kIndicator) {
+        ++indicators;
         if (evaluation.facts[read].known) {
           answered = true;
         } else {
@@ -529,20 +531,22 @@ std::vector<int> ReferenceWaitingOrder(const RuleBase& rules, const Evaluation& 
         }
         continue;
       }
+      ++conclusions;
       if (evaluation.certainty[read] != baseline.certainty[read]) answered = true;
       if (evaluation.range[read].lo != evaluation.range[read].hi) ++open;
     }
     if (answered) {
       partly.emplace_back(open, unknown, r);
     } else {
-      rest.push_back(r);
+      rest.emplace_back(conclusions, indicators, r);
     }
   }
   std::sort(partly.begin(), partly.end());
+  std::sort(rest.begin(), rest.end());
   *ranked = partly.size();
   std::vector<int> order;
   for (const auto& [open, unknown, rule] : partly) order.push_back(rule);
-  order.insert(order.end(), rest.begin(), rest.end());
+  for (const auto& [conclusions, indicators, rule] : rest) order.push_back(rule);
   return order;
 }
 
@@ -592,7 +596,7 @@ void ExpectWaitingRulesInOrder(const Engine& engine, EvaluationPool& pool,
   }
 }
 
-TEST(WaitingRules, NearestToFiringFirstThenRuleOrder) {
+TEST(WaitingRules, AnsweredInPartFirstEachPartNearestToFiringFirst) {
   Engine standard(StandardRules());
   auto pool = std::make_shared<EvaluationPool>(standard.shared_rule_base());
   const Evaluation baseline = BaselineOf(standard.rule_base());

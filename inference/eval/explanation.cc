@@ -247,12 +247,13 @@ std::vector<int> WaitingRules(const RuleBase& rule_base, const Evaluation& evalu
     if (!take(rule_of(key))) break;
   }
   if (!more) {
-    // Every rule the assessment answers in part is listed; the rest follow in rule order.
+    // Every rule the assessment answers in part is listed. Every indicator the rest read is
+    // unknown, so the compiler's order by what they read is their distance from firing.
     std::vector<int> seen;
     seen.reserve(partly.size());
     for (uint64_t key : partly) seen.push_back(rule_of(key));
     std::sort(seen.begin(), seen.end());
-    for (int rule = 0; rule < static_cast<int>(rule_base.rules().size()); ++rule) {
+    for (int rule : rule_base.RulesByReads()) {
       if (evaluation.rules[rule].status() != RuleStatus::kBlocked ||
           std::binary_search(seen.begin(), seen.end(), rule)) {
         continue;

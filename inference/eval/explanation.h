@@ -35,7 +35,8 @@ bool WaitsForUnknown(const RuleBase& rule_base, const Evaluation& evaluation, in
 //  - first those the assessment answers in part, reading an indicator it gives or a conclusion
 //    it moved, the nearest to firing first: those reading no conclusion that is still open
 //    before the others, then fewer unknown indicators read, then rule order;
-//  - then the rest, in rule order.
+//  - then the rest, in RuleBase::RulesByReads order: fewer conclusions read, then fewer
+//    indicators read (all of them unknown), then rule order.
 // `truncated` (may be null): whether more rules wait than are listed; never with a limit of 0,
 // which looks for none. The first part costs what the assessment reaches; the second stops at
 // the limit. `evaluation` must have come from the baseline through LoadFacts, EvaluateCertainties

@@ -1,7 +1,9 @@
-#include "absl/strings/string_view.h"
 #include "inference/rulebase/rule_base.h"
 
 #include <algorithm>
+#include <tuple>
+
+#include "absl/strings/string_view.h"
 
 namespace align::inference {
 
@@ -100,6 +102,16 @@ void RuleBase::IndexForEvaluation() {
   }
   pack([&](size_t n) -> const std::vector<int>& { return reader_rules[n]; }, reader_rules_,
        reader_rules_start_);
+  // Conclusions read, then indicators read, then rule index: the sort's whole key.
+  std::vector<std::tuple<size_t, size_t, int>> by_reads;
+  by_reads.reserve(rules_.size());
+  for (size_t r = 0; r < rules_.size(); ++r) {
+    const size_t conclusions = cores_[r].conclusions_end - cores_[r].conclusions_begin;
+    by_reads.emplace_back(conclusions, rules_[r].reads.size() - conclusions, static_cast<int>(r));
+  }
+  std::sort(by_reads.begin(), by_reads.end());
+  rules_by_reads_.clear();
+  for (const auto& [conclusions, indicators, rule] : by_reads) rules_by_reads_.push_back(rule);
 }
 
 int RuleBase::CountOf(NodeKind kind) const {

@@ -208,6 +208,11 @@ class RuleBase {
   }
   // The observable indicators whose answer can reach a cause: the candidates for questions.
   const std::vector<int>& AskableIndicators() const { return askable_indicators_; }
+  // Every rule index, ordered by what the rule reads: fewer conclusions first, then fewer
+  // indicators, then rule order. For a rule an assessment leaves untouched (no indicator of it
+  // given, no conclusion of it moved) every indicator it reads is unknown, so this is how near
+  // it is to firing: the would-fire list takes such rules in this order (WaitingRules).
+  const std::vector<int>& RulesByReads() const { return rules_by_reads_; }
 
   int CountOf(NodeKind kind) const;
 
@@ -245,6 +250,7 @@ class RuleBase {
   std::vector<int> rules_of_, rules_of_start_;  // rules per node, as offsets into rules_of_
   std::vector<double> rule_cfs_of_;              // the cf of each rule in rules_of_
   std::vector<int> reader_rules_, reader_rules_start_;  // rules reading each node, likewise
+  std::vector<int> rules_by_reads_;
   std::vector<std::vector<double>> thresholds_;
   std::vector<std::vector<double>> trial_numbers_;
   std::vector<char> read_through_known_;  // per node
