@@ -251,9 +251,14 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
     out.End(pending);
   }
 
-  for (const proto::OpenQuestion& question : RankOpenQuestions(
-           rules, evaluation, static_cast<size_t>(std::max(0, options.max_questions)))) {
-    out.Message(kOpenQuestions, question);
+  if (options.max_questions > 0) {
+    const std::vector<int> worth_asking =
+        IndicatorsWorthAsking(rules, evaluation, pool_->indicators_moving_the_baseline());
+    for (const proto::OpenQuestion& question :
+         RankOpenQuestions(rules, evaluation, worth_asking,
+                           static_cast<size_t>(options.max_questions))) {
+      out.Message(kOpenQuestions, question);
+    }
   }
   for (int node : why_not_nodes) {
     if (evaluation.certainty[node] > kFiringThreshold) continue;

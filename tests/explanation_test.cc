@@ -11,6 +11,7 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "inference/engine.h"
+#include "inference/eval/evaluation_pool.h"
 #include "inference/eval/evaluator.h"
 #include "inference/eval/questions.h"
 #include "inference/portfolio/portfolio.h"
@@ -427,7 +428,7 @@ std::vector<proto::OpenQuestion> Questions(const std::string& rules_text,
   Evaluation evaluation(*rules);
   LoadFacts(*rules, assessment, AnalysePortfolio(assessment), evaluation);
   EvaluateAll(*rules, evaluation);
-  return RankOpenQuestions(*rules, evaluation, limit, stats);
+  return RankOpenQuestions(*rules, evaluation, rules->AskableIndicators(), limit, stats);
 }
 
 std::vector<std::string> IndicatorsOf(const std::vector<proto::OpenQuestion>& questions) {
@@ -536,10 +537,76 @@ TEST(OpenQuestions, DiagnoseReportsThem) {
   EXPECT_EQ(diagnosis->open_questions(1).indicator(), "d");
 }
 
-// ENGINE BUG: candidate values for a number indicator come only from the thresholds the rules
-// compare it with and its declared range. A number with no range that rules read only through
-// known(…) gets no candidates at all, so it is left out although answering it would take
-// cause.k from 0 to 0.5.
+// Which indicators a consultation tries at all. Each id of `ids`, as node indices.
+std::vector<int> NodesOf(const RuleBase& rules, const std::vector<std::string>& ids) {
+  std::vector<int> nodes;
+  for (const std::string& id : ids) nodes.push_back(*rules.FindNode(id));
+  return nodes;
+}
+
+// IndicatorsWorthAsking on `assessment`, brought from the pool's baseline as a consultation
+// brings it.
+std::vector<int> WorthAsking(const EvaluationPool& pool, const proto::Assessment& assessment) {
+  const RuleBase& rules = pool.rule_base();
+  Evaluation evaluation = pool.baseline();
+  LoadFacts(rules, assessment, AnalysePortfolio(assessment), evaluation);
+  EvaluateCertainties(rules, evaluation);
+  EvaluateRanges(rules, evaluation);
+  return IndicatorsWorthAsking(rules, evaluation, pool.indicators_moving_the_baseline());
+}
+
+TEST(OpenQuestions, OnlyIndicatorsAnAnswerCouldMoveAreTried) {
+  auto pool = std::make_shared<EvaluationPool>(Compile(kQuestionRules));
+  const RuleBase& rules = pool->rule_base();
+  // a, b and d each fire a rule on their own; e fires `e and off` only with off true, and off
+  // only with e true. c is not askable: finding.z leads to no cause.
+  EXPECT_EQ(pool->indicators_moving_the_baseline(), NodesOf(rules, {"a", "b", "d"}));
+  EXPECT_EQ(WorthAsking(*pool, proto::Assessment()), NodesOf(rules, {"a", "b", "d"}));
+  // With off given, `e and off` is touched: e is worth trying (though with off false its
+  // answers move nothing), and what is known is not.
+  EXPECT_EQ(WorthAsking(*pool, Assessment(kOffIsFalse)), NodesOf(rules, {"a", "b", "d", "e"}));
+  EXPECT_EQ(WorthAsking(*pool, Assessment(R"pb(
+    observations { key: "off" value { flag: true } }
+    observations { key: "b" value { number: 70 } }
+  )pb")),
+            NodesOf(rules, {"a", "d", "e"}));
+}
+
+// An indicator whose rule waits on a conclusion: untried while the conclusion stands where the
+// baseline left it, tried once the assessment moves it, and then asked about.
+TEST(OpenQuestions, AMovedConclusionMakesItsRulesIndicatorsWorthTrying) {
+  std::shared_ptr<const RuleBase> chain = Compile(R"(rulebase chain.test version "1"
+  title: "Chain"
+indicator p: bool
+  title: "P"
+indicator q: bool
+  title: "Q"
+finding finding.f
+  title: "F"
+cause cause.k
+  title: "K"
+rule pf: when p then finding.f
+rule fk: when finding.f > 0.5 and q then cause.k cf 0.7
+)");
+  auto pool = std::make_shared<EvaluationPool>(chain);
+  const RuleBase& rules = *chain;
+  EXPECT_EQ(pool->indicators_moving_the_baseline(), NodesOf(rules, {"p"}));
+  EXPECT_EQ(WorthAsking(*pool, proto::Assessment()), NodesOf(rules, {"p"}));
+  const proto::Assessment p_true = Assessment(R"pb(
+    observations { key: "p" value { flag: true } }
+  )pb");
+  EXPECT_EQ(WorthAsking(*pool, p_true), NodesOf(rules, {"q"}));
+
+  Engine engine(chain);
+  absl::StatusOr<proto::Diagnosis> diagnosis = engine.Diagnose(p_true);
+  ASSERT_TRUE(diagnosis.ok()) << diagnosis.status();
+  ASSERT_THAT(diagnosis->open_questions(), SizeIs(1));
+  EXPECT_EQ(diagnosis->open_questions(0).indicator(), "q");
+  EXPECT_EQ(diagnosis->open_questions(0).impact(), 0.7);
+}
+
+// A number with no range that rules read only through known(…) compares with no threshold;
+// it still gets a value to try, and answering it takes cause.k from 0 to 0.5.
 TEST(OpenQuestions, NumberReadOnlyThroughKnownIsWorthAsking) {
   std::vector<proto::OpenQuestion> questions = Questions(R"(rulebase known.test version "1"
   title: "Known"

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "inference/eval/certainty.h"
+#include "inference/eval/questions.h"
 
 namespace align::inference {
 
@@ -12,6 +13,7 @@ EvaluationPool::EvaluationPool(std::shared_ptr<const RuleBase> rule_base)
   for (int node : rule_base_->evaluation_order()) {
     if (baseline_.certainty[node] > kFiringThreshold) baseline_concluded_.push_back(node);
   }
+  indicators_moving_the_baseline_ = IndicatorsMovingTheBaseline(*rule_base_, baseline_);
 }
 
 EvaluationPool::Lease EvaluationPool::Acquire() {

@@ -38,6 +38,12 @@ class EvaluationPool : public std::enable_shared_from_this<EvaluationPool> {
   // The conclusions the baseline concludes (certainty above the firing threshold), in
   // evaluation order: usually none, but `not known(x)` rules conclude without facts.
   const std::vector<int>& baseline_concluded() const { return baseline_concluded_; }
+  // IndicatorsMovingTheBaseline: the askable indicators an answer to which alone changes a
+  // rule even where an assessment touched nothing. Open questions try these and those the
+  // assessment reached (IndicatorsWorthAsking), not every indicator of the rule base.
+  const std::vector<int>& indicators_moving_the_baseline() const {
+    return indicators_moving_the_baseline_;
+  }
 
   // An evaluation on loan; it goes back to the pool, reset to the baseline, when destroyed.
   class Lease {
@@ -70,6 +76,7 @@ class EvaluationPool : public std::enable_shared_from_this<EvaluationPool> {
   const std::shared_ptr<const RuleBase> rule_base_;
   Evaluation baseline_;
   std::vector<int> baseline_concluded_;
+  std::vector<int> indicators_moving_the_baseline_;
   // Taken twice per diagnosis. A plain std::mutex: Debian's Abseil is built with its
   // debugging on, and its Mutex records every acquisition in a process-wide deadlock graph
   // unless the program turns that off.

@@ -206,27 +206,13 @@ std::vector<int> WaitingRules(const RuleBase& rule_base, const Evaluation& evalu
   auto consider = [&](int rule) {
     if (evaluation.rules[rule].status() != RuleStatus::kBlocked) return;
     uint64_t open_conclusions = 0, unknown_indicators = 0;
-    auto count = [&](int node, bool conclusion) {
+    rule_base.VisitReads(rule, [&](int node, bool conclusion) {
       if (conclusion) {
         open_conclusions += evaluation.range[node].lo != evaluation.range[node].hi;
       } else {
         unknown_indicators += evaluation.facts[node].known ? 0 : 1;
       }
-    };
-    // From the rule's core when its leaves are kept there (most rules; the diagnosis has just
-    // read it), which spares a cold read of the whole Rule; else from its reads.
-    if (const RuleCore& core = rule_base.Core(rule); core.inline_leaves != 0) {
-      for (int i = 0; i < core.inline_leaves; ++i) {
-        const InlineLeaf& leaf = core.leaves[i];
-        if (i == 1 && leaf.node == core.leaves[0].node) break;  // a node counts once
-        count(leaf.node,
-              leaf.code == OpCode::kCertainty || leaf.code == OpCode::kCompareCertainty);
-      }
-    } else {
-      for (int read : rule_base.rules()[rule].reads) {
-        count(read, rule_base.node(read).kind != NodeKind::kIndicator);
-      }
-    }
+    });
     // A rule reads a few nodes: the counts stay far below 2^16, and rule indices below 2^32.
     partly.push_back(open_conclusions << 48 | unknown_indicators << 32 |
                      static_cast<uint32_t>(rule));

@@ -68,8 +68,62 @@ constexpr double kRoundingSlack = 1e-9;
 
 }  // namespace
 
+std::vector<int> IndicatorsMovingTheBaseline(const RuleBase& rule_base, Evaluation& baseline) {
+  std::vector<int> moving;
+  std::vector<Fact> candidates;
+  for (int node : rule_base.AskableIndicators()) {
+    const Fact unknown = baseline.facts[node];
+    Candidates(rule_base, node, &candidates);
+    bool moves = false;
+    for (const Fact& candidate : candidates) {
+      baseline.facts[node] = candidate;
+      for (int rule : rule_base.ReaderRules(node)) {
+        const double now = baseline.rules[rule].contribution(rule_base.Core(rule).cf);
+        if (NowContribution(rule_base, rule, baseline) != now) {
+          moves = true;
+          break;
+        }
+      }
+      if (moves) break;
+    }
+    baseline.facts[node] = unknown;
+    if (moves) moving.push_back(node);
+  }
+  return moving;
+}
+
+std::vector<int> IndicatorsWorthAsking(const RuleBase& rule_base, const Evaluation& evaluation,
+                                       absl::Span<const int> moving_the_baseline) {
+  std::vector<int> worth;
+  if (rule_base.AskableIndicators().empty()) return worth;  // no causes to move
+  auto add_unknowns_read_by = [&](int rule) {
+    rule_base.VisitReads(rule, [&](int node, bool conclusion) {
+      if (!conclusion && rule_base.Askable(node) && !evaluation.facts[node].known) {
+        worth.push_back(node);
+      }
+    });
+  };
+  // What the assessment touched. Every fact it wrote counts, known or not: the baseline's may
+  // have been known (a portfolio figure).
+  for (const auto& written : evaluation.written_facts) {
+    for (int rule : rule_base.ReaderRules(written.node)) add_unknowns_read_by(rule);
+  }
+  for (const auto& saved : evaluation.conclusions_before) {
+    // The range sweep saves too, with the certainty as it stands: not a move.
+    if (evaluation.certainty[saved.node] == saved.certainty) continue;
+    for (int rule : rule_base.ReaderRules(saved.node)) add_unknowns_read_by(rule);
+  }
+  for (int node : moving_the_baseline) {
+    if (!evaluation.facts[node].known) worth.push_back(node);
+  }
+  std::sort(worth.begin(), worth.end());
+  worth.erase(std::unique(worth.begin(), worth.end()), worth.end());
+  return worth;
+}
+
 std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
-                                                   Evaluation& evaluation, size_t limit,
+                                                   Evaluation& evaluation,
+                                                   absl::Span<const int> indicators, size_t limit,
                                                    QuestionSearchStats* stats) {
   QuestionSearchStats unwanted;
   QuestionSearchStats& counted = stats != nullptr ? *stats : unwanted;
@@ -90,8 +144,8 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
   // are scored, the rest can be left untried as soon as even their bound ranks below the
   // last kept.
   std::vector<std::pair<double, int>> by_bound;
-  for (int node : rule_base.AskableIndicators()) {
-    if (evaluation.facts[node].known) continue;
+  for (int node : indicators) {
+    if (evaluation.facts[node].known || !rule_base.Askable(node)) continue;
     const double bound = ImpactBound(rule_base, evaluation, node) + kRoundingSlack;
     if (bound > kNoImpact) by_bound.emplace_back(bound, node);
   }

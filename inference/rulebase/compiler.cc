@@ -808,6 +808,7 @@ class RuleBaseCompiler {
         if (cause) base.causes_of_[indicator].push_back(node);
       }
     }
+    base.askable_.assign(n, 0);
     for (size_t node = 0; node < n; ++node) {
       const NodeInfo& info = base.nodes_[node];
       if (info.kind != NodeKind::kIndicator) continue;
@@ -815,6 +816,7 @@ class RuleBaseCompiler {
       std::sort(causes.begin(), causes.end());
       if (!info.builtin && !causes.empty()) {
         base.askable_indicators_.push_back(static_cast<int>(node));
+        base.askable_[node] = 1;
       }
     }
   }

@@ -4,7 +4,6 @@
 #ifndef ALIGN_INFERENCE_RULEBASE_RULE_BASE_H_
 #define ALIGN_INFERENCE_RULEBASE_RULE_BASE_H_
 
-#include "absl/strings/string_view.h"
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "inference/graph/dependency_graph.h"
 #include "inference/io/assessment_reader.h"
@@ -156,6 +156,23 @@ class RuleBase {
   absl::Span<const Op> Plan(const RuleCore& core) const {
     return Row(ops_, core.first_op, core.first_op + core.op_count);
   }
+  // Calls visit(node, is_conclusion) once for each node the rule reads. From the rule's core
+  // when its leaves are kept there (most rules; a diagnosis has just read it), which spares a
+  // cold read of the whole Rule; else from Rule::reads.
+  template <typename Visit>
+  void VisitReads(int rule, Visit visit) const {
+    const RuleCore& core = cores_[rule];
+    if (core.inline_leaves == 0) {
+      for (int read : rules_[rule].reads) visit(read, nodes_[read].kind != NodeKind::kIndicator);
+      return;
+    }
+    for (int i = 0; i < core.inline_leaves; ++i) {
+      const InlineLeaf& leaf = core.leaves[i];
+      if (i == 1 && leaf.node == core.leaves[0].node) break;  // a node counts once
+      visit(static_cast<int>(leaf.node),
+            leaf.code == OpCode::kCertainty || leaf.code == OpCode::kCompareCertainty);
+    }
+  }
   // The conclusions the rule with this core reads.
   absl::Span<const int> ConclusionsReadBy(const RuleCore& core) const {
     return Row(conclusions_read_, core.conclusions_begin, core.conclusions_end);
@@ -208,6 +225,7 @@ class RuleBase {
   }
   // The observable indicators whose answer can reach a cause: the candidates for questions.
   const std::vector<int>& AskableIndicators() const { return askable_indicators_; }
+  bool Askable(int node) const { return askable_[node] != 0; }
   // Every rule index, ordered by what the rule reads: fewer conclusions first, then fewer
   // indicators, then rule order. For a rule an assessment leaves untouched (no indicator of it
   // given, no conclusion of it moved) every indicator it reads is unknown, so this is how near
@@ -244,6 +262,7 @@ class RuleBase {
   ObservationIndex observation_index_;  // built from schema_ once it is final
   std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_;
   std::vector<int> askable_indicators_;
+  std::vector<char> askable_;  // per node: whether it is in askable_indicators_
   std::vector<RuleCore> cores_;
   std::vector<ValueType> value_types_;
   std::vector<int> conclusions_read_;
