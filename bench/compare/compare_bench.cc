@@ -5,7 +5,8 @@
 //
 //   compare_bench [--sizes 60,1000,10000] [--rounds 5] [--cases N] [--seed 42]
 //                 [--markdown FILE] [--write DIR] [--clips-layout obs|template]
-//                 [--clips-assert api|string] [--default-rounds 1] [--quick]
+//                 [--clips-assert api|string] [--default-rounds 1] [--causes-rounds 1]
+//                 [--quick]
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -45,7 +46,8 @@ WorkloadSpec SpecFor(int rules, const Flags& flags) {
 constexpr char kUsage[] =
     "usage: compare_bench [--sizes 60,1000,10000] [--rounds N] [--cases N] [--seed N]\n"
     "                     [--markdown FILE] [--write DIR] [--clips-layout obs|template]\n"
-    "                     [--clips-assert api|string] [--default-rounds N] [--quick]\n";
+    "                     [--clips-assert api|string] [--default-rounds N]\n"
+    "                     [--causes-rounds N] [--quick]\n";
 
 bool ParseFlags(int argc, char** argv, Flags& flags, std::string& error) {
   auto positive = [&](absl::string_view name, absl::string_view text, int& out) {
@@ -80,9 +82,10 @@ bool ParseFlags(int argc, char** argv, Flags& flags, std::string& error) {
     } else if (flag == "--cases") {
       if (!positive(flag, value, number)) return false;
       flags.cases = number;
-    } else if (flag == "--default-rounds") {
-      if (!absl::SimpleAtoi(value, &flags.comparison.default_options_rounds) ||
-          flags.comparison.default_options_rounds < 0) {
+    } else if (flag == "--default-rounds" || flag == "--causes-rounds") {
+      int& rounds = flag == "--default-rounds" ? flags.comparison.default_options_rounds
+                                               : flags.comparison.causes_rounds;
+      if (!absl::SimpleAtoi(value, &rounds) || rounds < 0) {
         error = absl::StrCat(flag, ": expected 0 or more, got '", value, "'");
         return false;
       }

@@ -206,6 +206,7 @@ bool HasFiredRuleConcluding(const Workload& workload, const inference::RuleBase&
 // are written on in the arena variant, reused from the gate through every round.
 struct Contestants {
   std::unique_ptr<inference::Engine> ours;
+  std::unique_ptr<inference::Engine> ours_with_causes;  // when causes_rounds > 0
   std::unique_ptr<ClipsPeer> clips;
   std::vector<proto::Assessment> assessments;
   std::vector<char> arena_block = std::vector<char>(kArenaBlockBytes);
@@ -253,7 +254,8 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
   const inference::RuleBase& rules = contestants.ours->rule_base();
   google::protobuf::Arena& arena = *contestants.arena;
   std::vector<std::string> clips_ids, ours_ids, parsed_ids, default_ids;
-  int64_t findings = 0, clips_fired = 0, ours_fired = 0, chained_fired = 0, touched = 0;
+  int64_t findings = 0, clips_fired = 0, ours_fired = 0, chained_fired = 0, touched = 0,
+          questions = 0;
   int64_t explained = 0;
   double explain_ns = 0;
   for (size_t c = 0; c < workload.cases.size(); ++c) {
@@ -336,6 +338,15 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
             absl::StrCat("case ", c, ": default DiagnoseOptions changed the findings concluded"));
       }
     }
+    if (contestants.ours_with_causes != nullptr) {
+      ASSIGN_OR_RETURN(proto::Diagnosis full, contestants.ours_with_causes->Diagnose(assessment));
+      FindingIds(full, &default_ids);
+      if (Sorted(std::move(default_ids)) != clips_ids) {
+        return absl::InternalError(
+            absl::StrCat("case ", c, ": the cause layer changed the findings concluded"));
+      }
+      questions += full.open_questions_size();
+    }
 
     findings += static_cast<int64_t>(clips_ids.size());
     clips_fired += fired;
@@ -363,6 +374,7 @@ absl::Status Gate(const Workload& workload, const ComparisonOptions& options,
   result.ours_fired_per_case = ours_fired / cases;
   result.chained_fired_per_case = chained_fired / cases;
   result.touched_per_case = touched / cases;
+  result.questions_per_case = questions / cases;
   result.explain_ns_per_finding = explained > 0 ? explain_ns / explained : 0;
   return absl::OkStatus();
 }
@@ -447,12 +459,24 @@ absl::Status Measure(const Workload& workload, const ComparisonOptions& options,
   std::vector<std::vector<double>> default_ns(options.default_options_rounds);
   const Pass default_pass = diagnose_pass(inference::DiagnoseOptions{});
   for (std::vector<double>& round : default_ns) RETURN_IF_ERROR(default_pass(round));
+  std::vector<std::vector<double>> causes_ns;
+  if (contestants.ours_with_causes != nullptr) {
+    causes_ns.resize(options.causes_rounds);
+    const Pass causes_pass = timed([&](size_t c) -> absl::Status {
+      ASSIGN_OR_RETURN(proto::Diagnosis diagnosis,
+                       contestants.ours_with_causes->Diagnose(contestants.assessments[c]));
+      FindingIds(diagnosis, &ids);
+      return absl::OkStatus();
+    });
+    for (std::vector<double>& round : causes_ns) RETURN_IF_ERROR(causes_pass(round));
+  }
 
   result.clips = Summarize(ns[0]);
   for (OursVariant variant : kAllOursVariants) {
     result.ours[static_cast<int>(variant)] = Summarize(ns[1 + static_cast<int>(variant)]);
   }
   result.ours_default_options = Summarize(default_ns);
+  result.ours_with_causes = Summarize(causes_ns);
   return absl::OkStatus();
 }
 
@@ -509,6 +533,8 @@ constexpr char kColumns[] =
     "other processes.";
 
 // What each line of ours includes, as (line name, text), for the notes under the tables.
+constexpr char kWithCausesLine[] = "ours, default options, with causes";
+
 std::vector<std::pair<std::string, std::string>> VariantNotes(const std::vector<SizeResult>& results,
                                       const ComparisonOptions& options) {
   std::vector<std::string> explain_costs, arena_peaks;
@@ -584,6 +610,20 @@ std::vector<std::pair<std::string, std::string>> VariantNotes(const std::vector<
         options.default_options_rounds,
         " round(s) after the rotating ones; work CLIPS does not do."));
   }
+  if (options.causes_rounds > 0) {
+    std::vector<std::string> causes, questions;
+    for (const SizeResult& r : results) {
+      causes.push_back(absl::StrFormat("%d at %d rules", r.causes, r.spec.rules));
+      questions.push_back(absl::StrFormat("%.2f at %d rules", r.questions_per_case, r.spec.rules));
+    }
+    notes.emplace_back(kWithCausesLine, absl::StrCat(
+        "the line above on the workload with causes over its findings (CauseLayerFile; ",
+        absl::StrJoin(causes, ", "), "), each concluded by three rules reading one or two "
+        "findings, so that the open-question search has causes to rank unknown indicators by "
+        "(the workload alone has none): questions asked per case ",
+        absl::StrJoin(questions, ", "), "; ", options.causes_rounds,
+        " round(s) after the rotating ones; work CLIPS does not do."));
+  }
   return notes;
 }
 
@@ -604,6 +644,10 @@ std::vector<LatencyLine> LatencyLines(const SizeResult& r, const ComparisonOptio
   if (options.default_options_rounds > 0) {
     lines.push_back({"ours, default options", &r.ours_default_options,
                      Ratio(r.clips.p50, r.ours_default_options.p50)});
+  }
+  if (options.causes_rounds > 0) {
+    lines.push_back({kWithCausesLine, &r.ours_with_causes,
+                     Ratio(r.clips.p50, r.ours_with_causes.p50)});
   }
   return lines;
 }
@@ -635,6 +679,18 @@ absl::StatusOr<SizeResult> CompareOnWorkload(const WorkloadSpec& spec,
       },
       &result.ours_compile_min_ms, &result.ours_compile_median_ms));
   contestants.ours = std::make_unique<inference::Engine>(std::move(rule_base));
+  if (options.causes_rounds > 0) {
+    std::vector<inference::SourceFile> with_causes = files;
+    with_causes.push_back(CauseLayerFile(workload));
+    inference::CompileResult compiled = inference::CompileRuleBase(with_causes);
+    if (compiled.rule_base == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the generated rule base with causes does not compile:\n",
+          compiled.diagnostics.Format()));
+    }
+    contestants.ours_with_causes = std::make_unique<inference::Engine>(compiled.rule_base);
+    result.causes = CauseCount(workload);
+  }
 
   const std::vector<std::string> constructs = ClipsConstructs(workload, options.clips_layout);
   RETURN_IF_ERROR(TimeRuns(

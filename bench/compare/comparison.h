@@ -26,6 +26,9 @@ struct ComparisonOptions {
   // Rounds for our engine with default DiagnoseOptions (questions and would-fire lists on); 0
   // skips that line.
   int default_options_rounds = 1;
+  // Rounds for the same on the workload with causes over its findings (CauseLayerFile), where
+  // the open-question search has work to do; 0 skips that line.
+  int causes_rounds = 1;
 };
 
 // The ways our engine is measured against CLIPS, each in the same rounds.
@@ -83,6 +86,11 @@ struct SizeResult {
   Latency clips;
   std::array<Latency, kOursVariants> ours;  // by OursVariant
   Latency ours_default_options;
+  // With the cause layer (ComparisonOptions::causes_rounds): how many causes, the open
+  // questions a diagnosis asked, and the latency.
+  int causes = 0;
+  double questions_per_case = 0;
+  Latency ours_with_causes;
   // From the gate, not the rounds: mean Consultation::Explain of one concluded finding, and
   // the most arena space one diagnosis took.
   double explain_ns_per_finding = 0;

@@ -44,16 +44,22 @@ TEST(CompareOnWorkload, EveryVariantOfOursAgreesWithClipsAndIsMeasured) {
     EXPECT_GT(result->Ours(variant).p50, 0) << OursVariantName(variant);
   }
   EXPECT_EQ(result->ours_default_options.p50, 0);
+  // The cause layer, measured by default: 3 causes at this size.
+  EXPECT_EQ(result->causes, 3);
+  EXPECT_DOUBLE_EQ(result->questions_per_case, 1);  // 5 over the 5 cases
+  EXPECT_GT(result->ours_with_causes.p50, 0);
   EXPECT_GT(result->explain_ns_per_finding, 0);
   EXPECT_GT(result->arena_peak_bytes, 0);
 }
 
-// The tables of one empty result at 60 rules, with or without the default-options line.
+// The tables of one empty result at 60 rules, with or without the default-options lines.
 std::string MarkdownOf60Rules(int default_options_rounds) {
   SizeResult result;
   result.spec.rules = 60;
+  result.causes = 3;
   ComparisonOptions options;
   options.default_options_rounds = default_options_rounds;
+  options.causes_rounds = default_options_rounds;
   return FormatMarkdown({result}, options);
 }
 
@@ -67,6 +73,8 @@ TEST(FormatMarkdown, HasARowAndANoteForEveryVariant) {
   EXPECT_THAT(markdown, Not(HasSubstr("default options")));
 
   EXPECT_THAT(MarkdownOf60Rules(1), HasSubstr("| 60 | ours, default options |"));
+  EXPECT_THAT(MarkdownOf60Rules(1), HasSubstr("| 60 | ours, default options, with causes |"));
+  EXPECT_THAT(MarkdownOf60Rules(1), HasSubstr("(CauseLayerFile; 3 at 60 rules)"));
 }
 
 TEST(FormatMarkdown, ListsCLIPSThenOursWithTheWireVariantFirst) {
@@ -76,6 +84,7 @@ TEST(FormatMarkdown, ListsCLIPSThenOursWithTheWireVariantFirst) {
     rows.push_back(markdown.find("| 60 | " + std::string(OursVariantName(variant)) + " |"));
   }
   rows.push_back(markdown.find("| 60 | ours, default options |"));
+  rows.push_back(markdown.find("| 60 | ours, default options, with causes |"));
   for (size_t i = 0; i < rows.size(); ++i) {
     ASSERT_NE(rows[i], std::string::npos) << i;
     if (i > 0) {

@@ -193,6 +193,35 @@ Workload GenerateWorkload(const WorkloadSpec& spec) {
   return workload;
 }
 
+int CauseCount(const Workload& workload) { return std::max(3, workload.findings / 20); }
+
+inference::SourceFile CauseLayerFile(const Workload& workload, absl::string_view prefix) {
+  const WorkloadSpec& spec = workload.spec;
+  // Its own stream: the rules and cases of the spec stay as they are.
+  Random random(spec.seed ^ (static_cast<uint64_t>(spec.rules) << 32) ^ 0xca05e5ull);
+  auto above = [](int finding) { return absl::StrCat(FindingId(finding), " > 0.5"); };
+  std::string text;
+  for (int c = 0; c < CauseCount(workload); ++c) {
+    absl::StrAppend(&text, "cause cause.c", c, "\n  title: \"Cause ", c,
+                    "\"\n  category: \"synthetic\"\n\n");
+    for (int r = 0; r < 3; ++r) {
+      const int a = random.Below(workload.findings);
+      std::string when = above(a);
+      if (r > 0) {
+        int b;
+        do {
+          b = random.Below(workload.findings);
+        } while (b == a);
+        absl::StrAppend(&when, " and ", above(b));
+      }
+      absl::StrAppend(&text, "rule c", c, "_", r, ":\n  when ", when, "\n  then cause.c", c,
+                      " cf 0.", 6 - r, "\n  because \"",
+                      r == 0 ? "A finding." : "Two findings.", "\"\n\n");
+    }
+  }
+  return {absl::StrCat(prefix, "/40-causes.rules"), std::move(text)};
+}
+
 std::vector<inference::SourceFile> RuleFiles(const Workload& workload, absl::string_view prefix) {
   const WorkloadSpec& spec = workload.spec;
   const std::string origin =

@@ -81,6 +81,16 @@ int RuleIndex(absl::string_view id);
 std::vector<inference::SourceFile> RuleFiles(const Workload& workload,
                                              absl::string_view prefix = "synthetic");
 
+// Causes over the findings, for what the comparison with CLIPS leaves out: the open-question
+// search, which ranks unknown indicators by how far an answer could move a cause, and so has
+// nothing to do on a base without causes. CauseCount(workload) causes, cause.c0 .. , each
+// concluded by three rules: one reading a finding, two reading two distinct findings (each
+// `finding.fN > 0.5`). Deterministic in the workload's spec. One file,
+// "<prefix>/40-causes.rules", to add to RuleFiles; the findings concluded do not change.
+int CauseCount(const Workload& workload);  // one per 20 findings, at least 3
+inference::SourceFile CauseLayerFile(const Workload& workload,
+                                     absl::string_view prefix = "synthetic");
+
 // How observations are facts in CLIPS.
 enum class ClipsLayout {
   // (deftemplate obs (slot name) (slot value)), (obs (name i12) (value 57)); findings are

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "inference/rulebase/compiler.h"
@@ -80,6 +81,34 @@ TEST(Workload, RuleFilesCompileWithoutErrors) {
       inference::CompileRuleBase(RuleFiles(GenerateWorkload(Small())));
   ASSERT_NE(compiled.rule_base, nullptr) << compiled.diagnostics.Format();
   EXPECT_THAT(compiled.rule_base->rules(), SizeIs(60));
+}
+
+// The cause layer: one cause per 20 findings (at least 3), three rules each, the first
+// reading one finding and the others two; it compiles beside the workload's files and leaves
+// every finding's rules as they were.
+TEST(Workload, CauseLayerAddsThreeRulesPerCause) {
+  const Workload small = GenerateWorkload(Small());
+  EXPECT_EQ(CauseCount(small), 3);
+  EXPECT_EQ(CauseCount(GenerateWorkload({.rules = 1000, .cases = 1})), 25);
+  EXPECT_EQ(CauseCount(GenerateWorkload({.rules = 10000, .cases = 1})), 250);
+
+  const inference::SourceFile layer = CauseLayerFile(small);
+  EXPECT_EQ(layer.path, "synthetic/40-causes.rules");
+  EXPECT_EQ(CauseLayerFile(small).text, layer.text);  // deterministic
+  EXPECT_TRUE(absl::StartsWith(layer.text,
+                               "cause cause.c0\n  title: \"Cause 0\"\n  category: \"synthetic\"\n\n"
+                               "rule c0_0:\n  when finding.f1 > 0.5\n  then cause.c0 cf 0.6\n"
+                               "  because \"A finding.\"\n\n"
+                               "rule c0_1:\n  when finding.f28 > 0.5 and finding.f2 > 0.5\n"
+                               "  then cause.c0 cf 0.5\n  because \"Two findings.\"\n\n"))
+      << layer.text;
+
+  std::vector<inference::SourceFile> files = RuleFiles(small);
+  files.push_back(layer);
+  const inference::CompileResult compiled = inference::CompileRuleBase(files);
+  ASSERT_NE(compiled.rule_base, nullptr) << compiled.diagnostics.Format();
+  EXPECT_THAT(compiled.rule_base->rules(), SizeIs(60 + 3 * 3));
+  EXPECT_EQ(compiled.rule_base->CountOf(inference::NodeKind::kCause), 3);
 }
 
 TEST(Workload, IdsGiveBackTheirIndex) {
