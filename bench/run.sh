@@ -43,7 +43,7 @@ echo "run.sh: our engine against CLIPS" >&2
 # The same cases against CLIPS building every fact from a string, the simplest way to embed it:
 # context for the table above, whose faster CLIPS the ratios are judged against.
 "${engine_cpu[@]}" "$build/bench/compare/compare_bench" --clips-assert string --rounds 3 \
-  --default-rounds 0 --markdown "$work/compare_string.md"
+  --default-rounds 0 --causes-rounds 0 --markdown "$work/compare_string.md"
 # Its diagnosis table alone: from the line that introduces it to the blank line after it.
 string_table="$(awk '/^One diagnosis, microseconds:/ {on = 1} on && /^$/ && rows {exit}
                      on {print; if (/^[|]/) rows = 1}' "$work/compare_string.md")"
@@ -88,7 +88,8 @@ commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet --
   echo
   echo "### The same cases, CLIPS asserting strings"
   echo
-  echo "A second \`compare_bench\` run (\`--clips-assert string --rounds 3 --default-rounds 0\`):"
+  echo "A second \`compare_bench\` run (\`--clips-assert string --rounds 3 --default-rounds 0"
+  echo "--causes-rounds 0\`):"
   echo "CLIPS builds each fact from a string (\`EnvAssertString\`), the simplest way to embed it,"
   echo "so its time includes parsing the strings. For context only: the ratios above, against the"
   echo "faster CLIPS, are the ones the targets are judged on."
