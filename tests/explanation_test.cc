@@ -552,7 +552,7 @@ std::vector<int> WorthAsking(const EvaluationPool& pool, const proto::Assessment
   LoadFacts(rules, assessment, AnalysePortfolio(assessment), evaluation);
   EvaluateCertainties(rules, evaluation);
   EvaluateRanges(rules, evaluation);
-  return IndicatorsWorthAsking(rules, evaluation, pool.indicators_moving_the_baseline());
+  return IndicatorsWorthAsking(rules, evaluation, pool.question_reach());
 }
 
 TEST(OpenQuestions, OnlyIndicatorsAnAnswerCouldMoveAreTried) {
@@ -560,7 +560,16 @@ TEST(OpenQuestions, OnlyIndicatorsAnAnswerCouldMoveAreTried) {
   const RuleBase& rules = pool->rule_base();
   // a, b and d each fire a rule on their own; e fires `e and off` only with off true, and off
   // only with e true. c is not askable: finding.z leads to no cause.
-  EXPECT_EQ(pool->indicators_moving_the_baseline(), NodesOf(rules, {"a", "b", "d"}));
+  EXPECT_EQ(pool->question_reach().moving_the_baseline(), NodesOf(rules, {"a", "b", "d"}));
+  // e and off are each other's partners through `e and off`; the others have none.
+  const std::vector<int> e_and_off = NodesOf(rules, {"e", "off"});
+  for (const std::string& id : {"e", "off"}) {
+    const absl::Span<const int> partners = pool->question_reach().PartnersOf(*rules.FindNode(id));
+    EXPECT_EQ(std::vector<int>(partners.begin(), partners.end()), e_and_off) << id;
+  }
+  for (const std::string& id : {"a", "b", "c", "d", "cause.x", "cause.y", "finding.z"}) {
+    EXPECT_THAT(pool->question_reach().PartnersOf(*rules.FindNode(id)), IsEmpty()) << id;
+  }
   EXPECT_EQ(WorthAsking(*pool, proto::Assessment()), NodesOf(rules, {"a", "b", "d"}));
   // With off given, `e and off` is touched: e is worth trying (though with off false its
   // answers move nothing), and what is known is not.
@@ -590,7 +599,7 @@ rule fk: when finding.f > 0.5 and q then cause.k cf 0.7
 )");
   auto pool = std::make_shared<EvaluationPool>(chain);
   const RuleBase& rules = *chain;
-  EXPECT_EQ(pool->indicators_moving_the_baseline(), NodesOf(rules, {"p"}));
+  EXPECT_EQ(pool->question_reach().moving_the_baseline(), NodesOf(rules, {"p"}));
   EXPECT_EQ(WorthAsking(*pool, proto::Assessment()), NodesOf(rules, {"p"}));
   const proto::Assessment p_true = Assessment(R"pb(
     observations { key: "p" value { flag: true } }

@@ -3,17 +3,26 @@
 #include <exception>
 
 #include "inference/eval/certainty.h"
-#include "inference/eval/questions.h"
 
 namespace align::inference {
 
+namespace {
+
+// The baseline: every conclusion evaluated with no facts.
+Evaluation& EvaluatedWithNoFacts(const RuleBase& rule_base, Evaluation& evaluation) {
+  EvaluateAll(rule_base, evaluation);
+  return evaluation;
+}
+
+}  // namespace
+
 EvaluationPool::EvaluationPool(std::shared_ptr<const RuleBase> rule_base)
-    : rule_base_(std::move(rule_base)), baseline_(*rule_base_) {
-  EvaluateAll(*rule_base_, baseline_);
+    : rule_base_(std::move(rule_base)),
+      baseline_(*rule_base_),
+      question_reach_(*rule_base_, EvaluatedWithNoFacts(*rule_base_, baseline_)) {
   for (int node : rule_base_->evaluation_order()) {
     if (baseline_.certainty[node] > kFiringThreshold) baseline_concluded_.push_back(node);
   }
-  indicators_moving_the_baseline_ = IndicatorsMovingTheBaseline(*rule_base_, baseline_);
 }
 
 EvaluationPool::Lease EvaluationPool::Acquire() {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "inference/eval/evaluator.h"
+#include "inference/eval/questions.h"
 #include "inference/rulebase/rule_base.h"
 
 namespace align::inference {
@@ -38,12 +39,10 @@ class EvaluationPool : public std::enable_shared_from_this<EvaluationPool> {
   // The conclusions the baseline concludes (certainty above the firing threshold), in
   // evaluation order: usually none, but `not known(x)` rules conclude without facts.
   const std::vector<int>& baseline_concluded() const { return baseline_concluded_; }
-  // IndicatorsMovingTheBaseline: the askable indicators an answer to which alone changes a
-  // rule even where an assessment touched nothing. Open questions try these and those the
-  // assessment reached (IndicatorsWorthAsking), not every indicator of the rule base.
-  const std::vector<int>& indicators_moving_the_baseline() const {
-    return indicators_moving_the_baseline_;
-  }
+  // Which indicators open questions can be about, from the baseline: a diagnosis tries those
+  // the assessment reached and those an answer alone moves (IndicatorsWorthAsking), not every
+  // indicator of the rule base.
+  const QuestionReach& question_reach() const { return question_reach_; }
 
   // An evaluation on loan; it goes back to the pool, reset to the baseline, when destroyed.
   class Lease {
@@ -76,7 +75,7 @@ class EvaluationPool : public std::enable_shared_from_this<EvaluationPool> {
   const std::shared_ptr<const RuleBase> rule_base_;
   Evaluation baseline_;
   std::vector<int> baseline_concluded_;
-  std::vector<int> indicators_moving_the_baseline_;
+  QuestionReach question_reach_;  // from baseline_, which is declared first
   // Taken twice per diagnosis. A plain std::mutex: Debian's Abseil is built with its
   // debugging on, and its Mutex records every acquisition in a process-wide deadlock graph
   // unless the program turns that off.

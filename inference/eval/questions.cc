@@ -68,8 +68,7 @@ constexpr double kRoundingSlack = 1e-9;
 
 }  // namespace
 
-std::vector<int> IndicatorsMovingTheBaseline(const RuleBase& rule_base, Evaluation& baseline) {
-  std::vector<int> moving;
+QuestionReach::QuestionReach(const RuleBase& rule_base, Evaluation& baseline) {
   std::vector<Fact> candidates;
   for (int node : rule_base.AskableIndicators()) {
     const Fact unknown = baseline.facts[node];
@@ -87,35 +86,51 @@ std::vector<int> IndicatorsMovingTheBaseline(const RuleBase& rule_base, Evaluati
       if (moves) break;
     }
     baseline.facts[node] = unknown;
-    if (moves) moving.push_back(node);
+    if (moves) moving_the_baseline_.push_back(node);
   }
-  return moving;
+
+  // Each rule's askable reads outside the list are partners of every node it reads.
+  const size_t n = rule_base.nodes().size();
+  std::vector<char> moving(n, 0);
+  for (int node : moving_the_baseline_) moving[node] = 1;
+  std::vector<std::vector<int>> partners(n);
+  std::vector<int> outside;
+  for (const Rule& rule : rule_base.rules()) {
+    outside.clear();
+    for (int read : rule.reads) {
+      if (rule_base.Askable(read) && moving[read] == 0) outside.push_back(read);
+    }
+    if (outside.empty()) continue;
+    for (int read : rule.reads) {
+      partners[read].insert(partners[read].end(), outside.begin(), outside.end());
+    }
+  }
+  partners_start_.assign(1, 0);
+  for (std::vector<int>& row : partners) {
+    std::sort(row.begin(), row.end());
+    row.erase(std::unique(row.begin(), row.end()), row.end());
+    partners_.insert(partners_.end(), row.begin(), row.end());
+    partners_start_.push_back(static_cast<int>(partners_.size()));
+  }
 }
 
 std::vector<int> IndicatorsWorthAsking(const RuleBase& rule_base, const Evaluation& evaluation,
-                                       absl::Span<const int> moving_the_baseline) {
+                                       const QuestionReach& reach) {
   std::vector<int> worth;
-  if (rule_base.AskableIndicators().empty()) return worth;  // no causes to move
-  auto add_unknowns_read_by = [&](int rule) {
-    rule_base.VisitReads(rule, [&](int node, bool conclusion) {
-      if (!conclusion && rule_base.Askable(node) && !evaluation.facts[node].known) {
-        worth.push_back(node);
-      }
-    });
+  auto add_unknown = [&](absl::Span<const int> indicators) {
+    for (int indicator : indicators) {
+      if (!evaluation.facts[indicator].known) worth.push_back(indicator);
+    }
   };
   // What the assessment touched. Every fact it wrote counts, known or not: the baseline's may
   // have been known (a portfolio figure).
-  for (const auto& written : evaluation.written_facts) {
-    for (int rule : rule_base.ReaderRules(written.node)) add_unknowns_read_by(rule);
-  }
+  for (const auto& written : evaluation.written_facts) add_unknown(reach.PartnersOf(written.node));
   for (const auto& saved : evaluation.conclusions_before) {
     // The range sweep saves too, with the certainty as it stands: not a move.
     if (evaluation.certainty[saved.node] == saved.certainty) continue;
-    for (int rule : rule_base.ReaderRules(saved.node)) add_unknowns_read_by(rule);
+    add_unknown(reach.PartnersOf(saved.node));
   }
-  for (int node : moving_the_baseline) {
-    if (!evaluation.facts[node].known) worth.push_back(node);
-  }
+  add_unknown(reach.moving_the_baseline());
   std::sort(worth.begin(), worth.end());
   worth.erase(std::unique(worth.begin(), worth.end()), worth.end());
   return worth;

@@ -35,22 +35,40 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
                                                    absl::Span<const int> indicators, size_t limit,
                                                    QuestionSearchStats* stats = nullptr);
 
-// The askable indicators of which some answer alone changes what a rule reading them
-// contributes, on `baseline`: the rule base evaluated with no facts, every other indicator
-// unknown. Sorted. Worked out once per rule base (EvaluationPool); `baseline` is as it was on
-// return. Costs one rule evaluation per value tried of each indicator, for each rule reading it.
-std::vector<int> IndicatorsMovingTheBaseline(const RuleBase& rule_base, Evaluation& baseline);
+// Which indicators an open question could be about at all, worked out once per rule base from
+// its baseline (the evaluation of an empty assessment; EvaluationPool builds it).
+class QuestionReach {
+ public:
+  // `baseline` is as it was on return. Costs one rule evaluation per value tried of each
+  // askable indicator, for each rule reading it.
+  QuestionReach(const RuleBase& rule_base, Evaluation& baseline);
+
+  // The askable indicators of which some answer alone changes what a rule reading them
+  // contributes in the baseline, every other indicator unknown. Sorted.
+  const std::vector<int>& moving_the_baseline() const { return moving_the_baseline_; }
+  // For a node: the askable indicators outside moving_the_baseline() that a rule reading the
+  // node reads (the node itself among them if it is one). Sorted.
+  absl::Span<const int> PartnersOf(int node) const {
+    return absl::MakeConstSpan(partners_.data() + partners_start_[node],
+                               partners_.data() + partners_start_[node + 1]);
+  }
+
+ private:
+  std::vector<int> moving_the_baseline_;
+  std::vector<int> partners_, partners_start_;  // node n's are [start[n], start[n + 1])
+};
 
 // The unknown askable indicators an answer to which could change anything in `evaluation`,
 // which must have come from the baseline through LoadFacts, EvaluateCertainties and
 // EvaluateRanges (what a consultation does). Sorted. Those read by a rule the assessment
 // touched (one reading a fact it wrote or a conclusion it moved), and the unknown ones of
-// `moving_the_baseline` (IndicatorsMovingTheBaseline). Any other is read only by rules that
-// see what the baseline saw, where no answer to it alone changes a contribution, so its
-// trials would move nothing. On a large rule base read against a sparse assessment this is
-// the difference between trying what the assessment reached and trying every indicator.
+// reach.moving_the_baseline(). Any other is read only by rules that see what the baseline
+// saw, where no answer to it alone changes a contribution, so its trials would move nothing.
+// On a large rule base read against a sparse assessment this is the difference between
+// trying what the assessment reached and trying every indicator. Costs a look at the partners
+// (QuestionReach::PartnersOf) of each fact written and conclusion moved.
 std::vector<int> IndicatorsWorthAsking(const RuleBase& rule_base, const Evaluation& evaluation,
-                                       absl::Span<const int> moving_the_baseline);
+                                       const QuestionReach& reach);
 
 }  // namespace align::inference
 
