@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -413,9 +414,17 @@ int Lint(const CommandLine* line, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int RunAlignctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    (args.empty() ? err : out) << kUsage;
-    return args.empty() ? kExitUsage : kExitOk;
+  if (args.empty()) {
+    err << kUsage;
+    return kExitUsage;
+  }
+  // Asking for help anywhere ("alignctl diagnose --help") gets it, whatever else is there.
+  const bool help = args[0] == "help" || std::any_of(args.begin(), args.end(), [](const auto& a) {
+                      return a == "--help" || a == "-h";
+                    });
+  if (help) {
+    out << kUsage;
+    return kExitOk;
   }
   auto line = Parse(args, err);
   if (!line) return kExitUsage;

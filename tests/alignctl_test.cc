@@ -271,6 +271,24 @@ TEST(AlignctlExplain, UnknownNodeSuggestsTheClosestId) {
   EXPECT_EQ(run.err, "alignctl: unknown node 'cause.overwrk'; did you mean 'cause.overwork'?\n");
 }
 
+// Help is asked for anywhere on the line and goes to stdout with exit 0; a bare alignctl is a
+// usage error, on stderr.
+TEST(AlignctlUsage, HelpAnywherePrintsTheUsage) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"-h"}, {"help"}, {"diagnose", "--help"}, {"rules", "lint", "-h"}}) {
+    CliRun run = Alignctl(args);
+    EXPECT_EQ(run.code, kExitOk) << args.back();
+    EXPECT_THAT(run.out, StartsWith("usage:\n  alignctl [ENGINE] diagnose ASSESSMENT"))
+        << args.back();
+    EXPECT_THAT(run.out, HasSubstr("[--would-fire N|all]"));
+    EXPECT_EQ(run.err, "") << args.back();
+  }
+  CliRun bare = Alignctl({});
+  EXPECT_EQ(bare.code, kExitUsage);
+  EXPECT_EQ(bare.out, "");
+  EXPECT_THAT(bare.err, StartsWith("usage:\n"));
+}
+
 TEST(AlignctlUsage, UnknownCommandAndOptionAreUsageErrors) {
   CliRun command = Alignctl({"diagnos"});
   EXPECT_EQ(command.code, kExitUsage);
