@@ -181,7 +181,8 @@ TEST(OpenQuestions, RandomAssessmentsMatchTheReference) {
   for (int round = 0; round < 60; ++round) {
     const proto::Assessment assessment = random.Next();
     const std::vector<Expected> reference = ReferenceQuestions(engine, assessment);
-    for (size_t limit : {1, 5}) {
+    // 1000: every indicator worth asking, so that one wrongly left out shows however it ranks.
+    for (size_t limit : {1, 5, 1000}) {
       ExpectReferenceQuestions(engine, assessment, reference, limit,
                                "round " + std::to_string(round));
     }
@@ -200,7 +201,7 @@ TEST(OpenQuestions, GeneratedRuleBasesMatchTheReference) {
     for (int round = 0; round < 40; ++round) {
       const proto::Assessment assessment = random.Next();
       const std::vector<Expected> reference = ReferenceQuestions(engine, assessment);
-      for (size_t limit : {1, 2, 5}) {
+      for (size_t limit : {1, 2, 5, 1000}) {
         ExpectReferenceQuestions(engine, assessment, reference, limit,
                                  "seed " + std::to_string(seed) + " round " +
                                      std::to_string(round));

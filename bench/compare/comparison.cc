@@ -617,7 +617,8 @@ std::vector<std::pair<std::string, std::string>> VariantNotes(const std::vector<
       questions.push_back(absl::StrFormat("%.2f at %d rules", r.questions_per_case, r.spec.rules));
     }
     notes.emplace_back(kWithCausesLine, absl::StrCat(
-        "the line above on the workload with causes over its findings (CauseLayerFile; ",
+        "Engine::Diagnose with default DiagnoseOptions, as the 'ours, default options' line, "
+        "on the workload with causes over its findings (CauseLayerFile; ",
         absl::StrJoin(causes, ", "), "), each concluded by three rules reading one or two "
         "findings, so that the open-question search has causes to rank unknown indicators by "
         "(the workload alone has none): questions asked per case ",

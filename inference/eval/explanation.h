@@ -33,8 +33,8 @@ bool WaitsForUnknown(const RuleBase& rule_base, const Evaluation& evaluation, in
 // waiting for an indicator (WaitsForUnknown). At most `limit` of them (any negative: every one;
 // 0: none), in this order:
 //  - first those the assessment answers in part, reading an indicator it gives or a conclusion
-//    it moved, the nearest to firing first: those reading no conclusion that is still open
-//    before the others, then fewer unknown indicators read, then rule order;
+//    it moved, the nearest to firing first: fewer conclusions read that are still open, then
+//    fewer unknown indicators read, then rule order;
 //  - then the rest, in RuleBase::RulesByReads order: fewer conclusions read, then fewer
 //    indicators read (all of them unknown), then rule order.
 // `truncated` (may be null): whether more rules wait than are listed; never with a limit of 0,

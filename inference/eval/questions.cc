@@ -122,9 +122,11 @@ std::vector<int> IndicatorsWorthAsking(const RuleBase& rule_base, const Evaluati
       if (!evaluation.facts[indicator].known) worth.push_back(indicator);
     }
   };
-  // What the assessment touched. Every fact it wrote counts, known or not: the baseline's may
-  // have been known (a portfolio figure).
-  for (const auto& written : evaluation.written_facts) add_unknown(reach.PartnersOf(written.node));
+  // What the assessment touched: the facts it made known (one written but unknown reads as the
+  // baseline's, which knows none) and the conclusions it moved.
+  for (const auto& written : evaluation.written_facts) {
+    if (evaluation.facts[written.node].known) add_unknown(reach.PartnersOf(written.node));
+  }
   for (const auto& saved : evaluation.conclusions_before) {
     // The range sweep saves too, with the certainty as it stands: not a move.
     if (evaluation.certainty[saved.node] == saved.certainty) continue;

@@ -228,8 +228,9 @@ class RuleBase {
   bool Askable(int node) const { return askable_[node] != 0; }
   // Every rule index, ordered by what the rule reads: fewer conclusions first, then fewer
   // indicators, then rule order. For a rule an assessment leaves untouched (no indicator of it
-  // given, no conclusion of it moved) every indicator it reads is unknown, so this is how near
-  // it is to firing: the would-fire list takes such rules in this order (WaitingRules).
+  // given, no conclusion of it moved) every indicator it reads is unknown, so this approximates
+  // how near it is to firing (a conclusion it reads may already be settled): the would-fire
+  // list takes such rules in this order (WaitingRules).
   const std::vector<int>& RulesByReads() const { return rules_by_reads_; }
 
   int CountOf(NodeKind kind) const;
