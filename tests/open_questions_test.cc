@@ -1,9 +1,10 @@
 // The open questions of a diagnosis against a brute-force reference: every value the engine
-// tries for every unknown askable indicator, each tried by a whole consultation of the
-// assessment with that one answer added. The engine's search tries answers on the evaluation
+// tries for every unknown askable indicator, each tried by evaluating the assessment with that
+// one answer added from scratch. The engine's search tries answers on the evaluation
 // itself, stops a trial at the rules that read the indicator when none of them moves, and
 // leaves untried the indicators whose bound (the ranges of their causes) cannot reach the
-// last question kept; none of that may change a question, its impact, what it affects or why.
+// last question kept, and those no answer could move (IndicatorsWorthAsking); none of that may
+// change a question, its impact, what it affects or why.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -15,7 +16,9 @@
 
 #include "gtest/gtest.h"
 #include "inference/engine.h"
+#include "inference/eval/evaluator.h"
 #include "inference/io/assessment_reader.h"
+#include "inference/portfolio/portfolio.h"
 #include "inference/rulebase/compiler.h"
 #include "inference/rulebase/loader.h"
 #include "inference/util/format.h"
@@ -68,13 +71,22 @@ size_t ValuesTried(const RuleBase& rules, int node) {
   return 0;
 }
 
+// Every node's certainty, evaluated from scratch: a fresh evaluation, every rule run. Nothing
+// of the engine's pool, incremental sweeps or Undo is involved, so the reference cannot share
+// a fault with the search it checks.
+std::vector<double> CertaintiesFromScratch(const RuleBase& rules,
+                                           const proto::Assessment& assessment) {
+  Evaluation evaluation(rules);
+  LoadFacts(rules, assessment, AnalysePortfolio(assessment), evaluation);
+  EvaluateAll(rules, evaluation);
+  return evaluation.certainty;
+}
+
 // The whole ranking by brute force, every indicator tried.
 std::vector<Expected> ReferenceQuestions(const Engine& engine,
                                          const proto::Assessment& assessment) {
   const RuleBase& rules = engine.rule_base();
-  absl::StatusOr<Consultation> now = engine.Consult(assessment);
-  EXPECT_TRUE(now.ok()) << now.status();
-  if (!now.ok()) return {};
+  const std::vector<double> now = CertaintiesFromScratch(rules, assessment);
   std::vector<Expected> found;
   for (int node : rules.AskableIndicators()) {
     // Asked about only while unknown: not observed, or observed without a value.
@@ -89,12 +101,10 @@ std::vector<Expected> ReferenceQuestions(const Engine& engine,
     std::string best_value, best_cause;
     for (size_t value = 0; value < ValuesTried(rules, node); ++value) {
       std::string shown;
-      absl::StatusOr<Consultation> tried =
-          engine.Consult(WithAnswer(rules, assessment, node, value, &shown));
-      EXPECT_TRUE(tried.ok()) << tried.status();
-      if (!tried.ok()) return {};
+      const std::vector<double> tried =
+          CertaintiesFromScratch(rules, WithAnswer(rules, assessment, node, value, &shown));
       for (size_t c = 0; c < causes.size(); ++c) {
-        const double before = now->certainty(causes[c]), after = tried->certainty(causes[c]);
+        const double before = now[causes[c]], after = tried[causes[c]];
         const double change = std::fabs(after - before);
         impact_of[c] = std::max(impact_of[c], change);
         if (change > impact + 1e-12) {
