@@ -511,13 +511,22 @@ TEST(OpenQuestions, IndicatorsThatCannotRankAreLeftUntried) {
 TEST(OpenQuestions, AnswersThatMoveNoRuleReEvaluateNothing) {
   QuestionSearchStats stats = SearchStats(Assessment(kOffIsFalse), 10);
   EXPECT_EQ(stats.indicators_tried, 4);
-  // a and b each just below, at and just above 50; d and e false and true.
-  EXPECT_EQ(stats.answers_tried, 10);
+  // a and b each just below, at and just above 50; d false and true. e's answers are not
+  // tried at all: with off false, `e and off` is false whatever e is (its premise cannot reach
+  // the firing threshold now, and an answer only narrows it).
+  EXPECT_EQ(stats.answers_tried, 8);
   // Only a above 50 (cause.x), b above 50 (cause.x) and d true (cause.x and cause.y) make a
-  // rule fire. The other six answers, e's two among them (`e and off` stays false), change
-  // no rule and re-evaluate nothing; re-evaluating every conclusion that reads the indicator
-  // would have been 12.
+  // rule fire. The other five answers change no rule and re-evaluate nothing; re-evaluating
+  // every conclusion that reads the indicator would have been 12.
   EXPECT_EQ(stats.conclusions_evaluated, 4);
+
+  // With off true, `e and off` could fire: e's two answers are tried, and true moves cause.y.
+  QuestionSearchStats off_true = SearchStats(Assessment(R"pb(
+    observations { key: "off" value { flag: true } }
+  )pb"),
+                                             10);
+  EXPECT_EQ(off_true.indicators_tried, 4);
+  EXPECT_EQ(off_true.answers_tried, 10);
 }
 
 TEST(OpenQuestions, LimitKeepsTheHighestRanked) {

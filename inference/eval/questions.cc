@@ -13,31 +13,28 @@
 namespace align::inference {
 namespace {
 
-// The values an open question tries for `node`, into `facts` (cleared first).
+// The values an open question tries for `node`, into `facts` (replaced). Reads the node's
+// NodeInfo only for a choice: the search calls this for every indicator it tries.
 void Candidates(const RuleBase& rule_base, int node, std::vector<Fact>* facts) {
-  const NodeInfo& info = rule_base.node(node);
-  facts->clear();
   Fact fact;
   fact.known = true;
-  switch (info.type) {
-    case ValueType::kNumber:
-      for (double v : rule_base.TrialNumbers(node)) {
-        fact.number = v;
-        facts->push_back(fact);
-      }
+  switch (rule_base.TypeOf(node)) {
+    case ValueType::kNumber: {
+      const std::vector<double>& values = rule_base.TrialNumbers(node);
+      facts->assign(values.size(), fact);
+      for (size_t i = 0; i < values.size(); ++i) (*facts)[i].number = values[i];
       break;
+    }
     case ValueType::kBool:
-      for (bool v : {false, true}) {
-        fact.flag = v;
-        facts->push_back(fact);
-      }
+      facts->assign(2, fact);
+      (*facts)[1].flag = true;  // false, then true
       break;
-    case ValueType::kChoice:
-      for (size_t i = 0; i < info.choices.size(); ++i) {
-        fact.choice = static_cast<int>(i);
-        facts->push_back(fact);
-      }
+    case ValueType::kChoice: {
+      const size_t count = rule_base.node(node).choices.size();
+      facts->assign(count, fact);
+      for (size_t i = 0; i < count; ++i) (*facts)[i].choice = static_cast<int>(i);
       break;
+    }
   }
 }
 
@@ -187,8 +184,9 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
   std::vector<std::pair<int, double>> touched;  // conclusion, certainty before the trial
   std::vector<double> cause_before;
   std::vector<Fact> candidates;
-  auto flag_readers = [&](int node) {
-    for (int rule : rule_base.ReaderRules(node)) {
+  std::vector<int> live_readers;  // of the indicator being tried: those an answer could change
+  auto flag_rules = [&](absl::Span<const int> rules) {
+    for (int rule : rules) {
       const RuleCore& core = rule_base.Core(rule);
       const int conclusion = core.conclusion;
       if (stale[conclusion] != 0) continue;
@@ -200,6 +198,7 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
       flagged.push_back(conclusion);
     }
   };
+  auto flag_readers = [&](int node) { flag_rules(rule_base.ReaderRules(node)); };
   for (size_t i = 0; i < by_bound.size(); ++i) {
     const auto [bound, node] = by_bound[i];
     // Ties on the reported impact break by id, so only a bound strictly below the last kept
@@ -209,6 +208,18 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
       break;
     }
     ++counted.indicators_tried;
+    // An answer narrows the indicator's leaves from every value to one, so a reader's premise
+    // afterwards lies inside the one it has now: a reader whose premise cannot reach the
+    // firing threshold now contributes nothing before and after any answer. Not so through
+    // known(…), which turns from false to true.
+    live_readers.clear();
+    const bool through_known = rule_base.ReadThroughKnown(node);
+    for (int rule : rule_base.ReaderRules(node)) {
+      if (through_known || evaluation.rules[rule].premise.hi > kFiringThreshold) {
+        live_readers.push_back(rule);
+      }
+    }
+    if (live_readers.empty()) continue;
     const std::vector<int>& downstream = rule_base.ToCauses(node);
     const std::vector<int>& causes = rule_base.CausesOf(node);
     const Fact unknown = evaluation.facts[node];
@@ -223,7 +234,10 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     for (const Fact& candidate : candidates) {
       ++counted.answers_tried;
       evaluation.facts[node] = candidate;
-      flag_readers(node);
+      flag_rules(live_readers);
+      // Most answers change no rule that reads the indicator: then no conclusion moves, and
+      // neither does any cause.
+      if (flagged.empty()) continue;
       // In evaluation order, so that everything a conclusion reads is final first.
       for (int d : downstream) {
         if (stale[d] == 0) continue;
