@@ -389,10 +389,18 @@ TEST(Diagnose, NegativeLimitIsInvalidArgument) {
   EXPECT_THAT(server.stub().Diagnose(Context().get(), request, &diagnosis),
               GrpcIs(grpc::StatusCode::INVALID_ARGUMENT,
                      "options.max_would_fire: must be -1 (all), 0 (none) or more, got -2"));
-  // -1 is every waiting rule: the empty assessment leaves all of the standard base's waiting.
+  // -1 is every waiting rule: the same list as a limit larger than the rule base, and more
+  // than the default ten (the empty assessment leaves most of the standard base waiting).
+  request.mutable_options()->set_max_would_fire(1000000);
+  proto::Diagnosis beyond;
+  ASSERT_THAT(server.stub().Diagnose(Context().get(), request, &beyond), GrpcOk());
   request.mutable_options()->set_max_would_fire(-1);
   ASSERT_THAT(server.stub().Diagnose(Context().get(), request, &diagnosis), GrpcOk());
   EXPECT_GT(diagnosis.would_fire_size(), 10);
+  ASSERT_EQ(diagnosis.would_fire_size(), beyond.would_fire_size());
+  for (int i = 0; i < diagnosis.would_fire_size(); ++i) {
+    EXPECT_EQ(diagnosis.would_fire(i).rule_id(), beyond.would_fire(i).rule_id()) << i;
+  }
   EXPECT_FALSE(diagnosis.would_fire_truncated());
 }
 

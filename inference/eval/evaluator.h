@@ -173,6 +173,23 @@ void EvaluateRanges(const RuleBase& rule_base, Evaluation& evaluation);
 // Both, one after the other.
 void EvaluateChanged(const RuleBase& rule_base, Evaluation& evaluation);
 
+// Calls visit(node) for each node an assessment answered in `evaluation`, brought from the
+// baseline through LoadFacts and EvaluateCertainties: each fact LoadFacts made known, and each
+// conclusion whose certainty the sweep moved, read from what it saved for Undo (an evaluation
+// made by EvaluateAll has saved nothing). A node may come more than once. The rules reading
+// these are the ones the assessment touched: the would-fire list and the open questions start
+// from them.
+template <typename Visit>
+void VisitAnsweredNodes(const Evaluation& evaluation, Visit visit) {
+  for (const auto& written : evaluation.written_facts) {
+    if (evaluation.facts[written.node].known) visit(written.node);
+  }
+  for (const auto& saved : evaluation.conclusions_before) {
+    // The range sweep saves too, with the certainty as it stands: not a move.
+    if (evaluation.certainty[saved.node] != saved.certainty) visit(saved.node);
+  }
+}
+
 // Undoes LoadFacts and EvaluateCertainties (and EvaluateRanges, if it ran): `evaluation` is
 // again what it was before LoadFacts (for a pooled evaluation, the baseline). Anything else that
 // writes to the evaluation must put back what it wrote itself.

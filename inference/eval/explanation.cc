@@ -196,9 +196,9 @@ std::vector<int> WaitingRules(const RuleBase& rule_base, const Evaluation& evalu
     listed.push_back(rule);
     return true;
   };
-  // Rules the assessment answers in part: those reading an indicator it gives (the facts
-  // LoadFacts wrote) or a conclusion it moved (those EvaluateCertainties re-combined to another
-  // certainty; it saved the baseline's for Undo). Each is keyed by how far it is from firing:
+  // Rules the assessment answers in part: those reading a node it answered (an indicator it
+  // gives or a conclusion it moved; VisitAnsweredNodes). Each is keyed by how far it is from
+  // firing:
   // open conclusions read, then unknown indicators read, then rule index, packed into one word
   // so that sorting compares integers.
   std::vector<uint64_t> partly;
@@ -217,15 +217,9 @@ std::vector<int> WaitingRules(const RuleBase& rule_base, const Evaluation& evalu
     partly.push_back(open_conclusions << 48 | unknown_indicators << 32 |
                      static_cast<uint32_t>(rule));
   };
-  for (const auto& written : evaluation.written_facts) {
-    if (!evaluation.facts[written.node].known) continue;
-    for (int rule : rule_base.ReaderRules(written.node)) consider(rule);
-  }
-  for (const auto& saved : evaluation.conclusions_before) {
-    // The range sweep saves too, with the certainty as it stands: not a move.
-    if (evaluation.certainty[saved.node] == saved.certainty) continue;
-    for (int rule : rule_base.ReaderRules(saved.node)) consider(rule);
-  }
+  VisitAnsweredNodes(evaluation, [&](int node) {
+    for (int rule : rule_base.ReaderRules(node)) consider(rule);
+  });
   std::sort(partly.begin(), partly.end());
   // A rule reading two given or moved nodes came twice, with the same key.
   partly.erase(std::unique(partly.begin(), partly.end()), partly.end());

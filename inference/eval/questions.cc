@@ -119,16 +119,9 @@ std::vector<int> IndicatorsWorthAsking(const RuleBase& rule_base, const Evaluati
       if (!evaluation.facts[indicator].known) worth.push_back(indicator);
     }
   };
-  // What the assessment touched: the facts it made known (one written but unknown reads as the
-  // baseline's, which knows none) and the conclusions it moved.
-  for (const auto& written : evaluation.written_facts) {
-    if (evaluation.facts[written.node].known) add_unknown(reach.PartnersOf(written.node));
-  }
-  for (const auto& saved : evaluation.conclusions_before) {
-    // The range sweep saves too, with the certainty as it stands: not a move.
-    if (evaluation.certainty[saved.node] == saved.certainty) continue;
-    add_unknown(reach.PartnersOf(saved.node));
-  }
+  // What the assessment touched. A fact written but left unknown is not among the answered
+  // nodes, and need not be: it reads as the baseline's, which knows none.
+  VisitAnsweredNodes(evaluation, [&](int node) { add_unknown(reach.PartnersOf(node)); });
   add_unknown(reach.moving_the_baseline());
   std::sort(worth.begin(), worth.end());
   worth.erase(std::unique(worth.begin(), worth.end()), worth.end());

@@ -60,10 +60,8 @@ class QuestionReach {
 
 // The unknown askable indicators an answer to which could change anything in `evaluation`,
 // which must have come from the baseline through LoadFacts, EvaluateCertainties and
-// EvaluateRanges (what a consultation does): the moved conclusions are read from what the sweep
-// saved for Undo, which an evaluation made by EvaluateAll does not have. Sorted. Those read by
-// a rule the assessment touched (one reading a fact it made known or a conclusion it moved),
-// and the unknown ones of
+// EvaluateRanges (what a consultation does; see VisitAnsweredNodes). Sorted. Those read by a
+// rule the assessment touched (one reading a node it answered), and the unknown ones of
 // reach.moving_the_baseline(). Any other is read only by rules that see what the baseline
 // saw, where no answer to it alone changes a contribution, so its trials would move nothing.
 // On a large rule base read against a sparse assessment this is the difference between
