@@ -253,7 +253,7 @@ void Consultation::WriteDiagnosisWire(const DiagnoseOptions& options,
 
   if (options.max_questions > 0) {
     const std::vector<int> worth_asking =
-        IndicatorsWorthAsking(rules, evaluation, pool_->question_reach());
+        IndicatorsWorthAsking(evaluation, pool_->question_reach());
     for (const proto::OpenQuestion& question :
          RankOpenQuestions(rules, evaluation, worth_asking,
                            static_cast<size_t>(options.max_questions))) {

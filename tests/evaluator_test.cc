@@ -549,6 +549,41 @@ rule other: when load > 50 then cause.b
   EXPECT_EQ(changed.certainty[*rules->FindNode("cause.b")], 1.0);  // not asked: unchanged
 }
 
+// MayFireOnAnswer: whether one answer about an unknown indicator could make a rule fire, with
+// the rest of what the rule reads as it is. load and backlog are unknown here.
+TEST(Evaluator, MayFireOnAnswerOnlyWhenOneAnswerCanMakeTheRuleFire) {
+  auto rules = Rules(R"(rule both_unknown: when load > 50 and backlog > 10 then cause.a
+rule with_true: when load > 50 and t then cause.b
+rule with_false: when load > 50 and f then cause.c
+rule either: when load > 50 or backlog > 10 then cause.d
+rule not_both: when not (load > 50 and backlog > 10) then cause.e
+rule ramp_and_true: when ramp(load, 40, 60) and t then cause.g
+rule same_twice: when load > 50 and load < 20 then finding.f
+rule not_unknown: when load > 50 and not u then finding.f
+)");
+  Evaluation evaluation = Evaluated(rules, BaseAssessment()).evaluation();
+  auto may_fire = [&](const std::string& rule, const std::string& indicator) {
+    return MayFireOnAnswer(*rules, *rules->FindRule(rule), *rules->FindNode(indicator),
+                           evaluation);
+  };
+  // `x and y` fires only once both are known: neither answer alone can do it.
+  EXPECT_FALSE(may_fire("both_unknown", "load"));
+  EXPECT_FALSE(may_fire("both_unknown", "backlog"));
+  EXPECT_TRUE(may_fire("with_true", "load"));
+  EXPECT_FALSE(may_fire("with_false", "load"));
+  EXPECT_TRUE(may_fire("either", "load"));
+  EXPECT_TRUE(may_fire("either", "backlog"));
+  // Under a not, the answer that helps is the one that makes the leaf false: load at 50 or less
+  // makes `not (load > 50 and …)` fire whatever backlog is.
+  EXPECT_TRUE(may_fire("not_both", "load"));
+  EXPECT_TRUE(may_fire("ramp_and_true", "load"));
+  // Leaf by leaf, each of load's leaves can hold, though no one value holds both: the answer is
+  // a bound, and the trial itself finds that nothing moves.
+  EXPECT_TRUE(may_fire("same_twice", "load"));
+  EXPECT_FALSE(may_fire("not_unknown", "load"));
+  EXPECT_FALSE(may_fire("not_unknown", "u"));
+}
+
 TEST(Evaluator, RuleFilesInAnyOrderGiveIdenticalCertainties) {
   // Decimal cfs, whose MYCIN combination in doubles depends on the order of the terms.
   const SourceFile declarations{"rules/declarations.rules", kDeclarations};

@@ -527,6 +527,14 @@ TEST(OpenQuestions, AnswersThatMoveNoRuleReEvaluateNothing) {
                                              10);
   EXPECT_EQ(off_true.indicators_tried, 4);
   EXPECT_EQ(off_true.answers_tried, 10);
+
+  // With off unknown as well, `e and off` fires only once both are known: no one answer about
+  // e, nor one about off, can make it fire (MayFireOnAnswer), so neither's answers are tried,
+  // though cause.y's range lets both rank.
+  QuestionSearchStats both_unknown = SearchStats(proto::Assessment(), 10);
+  EXPECT_EQ(both_unknown.indicators_tried, 5);
+  EXPECT_EQ(both_unknown.answers_tried, 8);
+  EXPECT_EQ(both_unknown.conclusions_evaluated, 4);
 }
 
 TEST(OpenQuestions, LimitKeepsTheHighestRanked) {
@@ -561,7 +569,7 @@ std::vector<int> WorthAsking(const EvaluationPool& pool, const proto::Assessment
   LoadFacts(rules, assessment, AnalysePortfolio(assessment), evaluation);
   EvaluateCertainties(rules, evaluation);
   EvaluateRanges(rules, evaluation);
-  return IndicatorsWorthAsking(rules, evaluation, pool.question_reach());
+  return IndicatorsWorthAsking(evaluation, pool.question_reach());
 }
 
 TEST(OpenQuestions, OnlyIndicatorsAnAnswerCouldMoveAreTried) {
@@ -572,11 +580,11 @@ TEST(OpenQuestions, OnlyIndicatorsAnAnswerCouldMoveAreTried) {
   EXPECT_EQ(pool->question_reach().moving_the_baseline(), NodesOf(rules, {"a", "b", "d"}));
   // e and off are each other's partners through `e and off`; the others have none.
   const std::vector<int> e_and_off = NodesOf(rules, {"e", "off"});
-  for (const std::string& id : {"e", "off"}) {
+  for (const char* id : {"e", "off"}) {
     const absl::Span<const int> partners = pool->question_reach().PartnersOf(*rules.FindNode(id));
     EXPECT_EQ(std::vector<int>(partners.begin(), partners.end()), e_and_off) << id;
   }
-  for (const std::string& id : {"a", "b", "c", "d", "cause.x", "cause.y", "finding.z"}) {
+  for (const char* id : {"a", "b", "c", "d", "cause.x", "cause.y", "finding.z"}) {
     EXPECT_THAT(pool->question_reach().PartnersOf(*rules.FindNode(id)), IsEmpty()) << id;
   }
   EXPECT_EQ(WorthAsking(*pool, proto::Assessment()), NodesOf(rules, {"a", "b", "d"}));

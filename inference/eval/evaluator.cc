@@ -107,9 +107,10 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Join(bool is_and, const Interval& opera
   result.hi = is_and ? std::min(result.hi, operand.hi) : std::max(result.hi, operand.hi);
 }
 
-// Applies one op to the value stack (a std::vector or an absl::InlinedVector).
-template <typename Stack>
-void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stack) {
+// Applies one op to the value stack (a std::vector or an absl::InlinedVector); a leaf's value is
+// `leaf_value(op)`.
+template <typename Stack, typename LeafValue>
+void Step(const Op& op, Stack& stack, LeafValue leaf_value) {
   switch (op.code) {
     case OpCode::kNot: {
       Interval& top = stack.back();
@@ -128,34 +129,57 @@ void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stac
       return;
     }
     default:
-      stack.push_back(EvaluateLeaf(op, evaluation, possible));
+      stack.push_back(leaf_value(op));
   }
+}
+
+
+// A leaf's value as the evaluation has it (RunPlanWith's usual `leaf_value`).
+struct LeafAsEvaluated {
+  const Evaluation& evaluation;
+  bool possible;
+  template <typename Leaf>
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Interval operator()(const Leaf& leaf) const {
+    return EvaluateLeaf(leaf, evaluation, possible);
+  }
+};
+
+template <typename Stack>
+void Step(const Op& op, const Evaluation& evaluation, bool possible, Stack& stack) {
+  Step(op, stack, LeafAsEvaluated{evaluation, possible});
+}
+
+// The premise of a rule, each leaf's value being `leaf_value(leaf)` (an Op or an InlineLeaf).
+template <typename LeafValue>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval RunPlanWith(const RuleBase& rule_base,
+                                                        const RuleCore& rule,
+                                                        Evaluation& evaluation,
+                                                        LeafValue leaf_value) {
+  if (rule.inline_leaves != 0) {
+    Interval result = leaf_value(rule.leaves[0]);
+    if (rule.inline_leaves == 2) {
+      const bool is_and = rule.shape == PlanShape::kAndOfLeaves;
+      Join(is_and, leaf_value(rule.leaves[1]), result);
+    }
+    return result;
+  }
+  absl::Span<const Op> plan = rule_base.Plan(rule);
+  if (rule.shape == PlanShape::kLeaf) return leaf_value(plan[0]);
+  if (rule.shape != PlanShape::kGeneral) {
+    const bool is_and = rule.shape == PlanShape::kAndOfLeaves;
+    Interval result = leaf_value(plan[0]);
+    for (size_t i = 1; i + 1 < plan.size(); ++i) Join(is_and, leaf_value(plan[i]), result);
+    return result;
+  }
+  evaluation.stack.clear();
+  for (const Op& op : plan) Step(op, evaluation.stack, leaf_value);
+  return evaluation.stack.back();
 }
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline Interval RunPlan(const RuleBase& rule_base,
                                                     const RuleCore& rule, bool possible,
                                                     Evaluation& evaluation) {
-  if (rule.inline_leaves != 0) {
-    Interval result = EvaluateLeaf(rule.leaves[0], evaluation, possible);
-    if (rule.inline_leaves == 2) {
-      const bool is_and = rule.shape == PlanShape::kAndOfLeaves;
-      Join(is_and, EvaluateLeaf(rule.leaves[1], evaluation, possible), result);
-    }
-    return result;
-  }
-  absl::Span<const Op> plan = rule_base.Plan(rule);
-  if (rule.shape == PlanShape::kLeaf) return EvaluateLeaf(plan[0], evaluation, possible);
-  if (rule.shape != PlanShape::kGeneral) {
-    const bool is_and = rule.shape == PlanShape::kAndOfLeaves;
-    Interval result = EvaluateLeaf(plan[0], evaluation, possible);
-    for (size_t i = 1; i + 1 < plan.size(); ++i) {
-      Join(is_and, EvaluateLeaf(plan[i], evaluation, possible), result);
-    }
-    return result;
-  }
-  evaluation.stack.clear();
-  for (const Op& op : plan) Step(op, evaluation, possible, evaluation.stack);
-  return evaluation.stack.back();
+  return RunPlanWith(rule_base, rule, evaluation, LeafAsEvaluated{evaluation, possible});
 }
 
 // Whether the rule reads a conclusion that is still waiting for an unknown.
@@ -259,6 +283,21 @@ void EvaluateNode(const RuleBase& rule_base, int node, Evaluation& evaluation) {
 double NowContribution(const RuleBase& rule_base, int rule, Evaluation& evaluation) {
   const RuleCore& core = rule_base.Core(rule);
   return Contribution(core.cf, RunPlan(rule_base, core, /*possible=*/false, evaluation));
+}
+
+bool MayFireOnAnswer(const RuleBase& rule_base, int rule, int indicator,
+                     Evaluation& evaluation) {
+  // Each op's interval is worked out as usual, but with the indicator's leaves turned end for
+  // end: and, or and not treat the two ends apart and are monotone, so the low end at the top
+  // is then the premise with those leaves at the value that favours firing most (their high end
+  // unnegated, their low end under a not) and every other unknown at the value that favours it
+  // least. The high end that comes out means nothing.
+  const Interval favoured = RunPlanWith(
+      rule_base, rule_base.Core(rule), evaluation, [&](const auto& leaf) {
+        const Interval value = EvaluateLeaf(leaf, evaluation, /*possible=*/false);
+        return leaf.node == indicator ? Interval{value.hi, value.lo} : value;
+      });
+  return favoured.lo > kFiringThreshold;
 }
 
 void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation) {

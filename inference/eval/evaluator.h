@@ -204,6 +204,13 @@ void EvaluateNodes(const RuleBase& rule_base, absl::Span<const int> nodes,
 // writes, the rule's state.
 double NowContribution(const RuleBase& rule_base, int rule, Evaluation& evaluation);
 
+// Whether some answer about `indicator`, unknown now, could make the rule fire on what is known
+// now (the conclusions it reads at their certainty). An answer narrows the indicator's leaves to
+// one value each, so the premise's low end afterwards is at most what it is with each of those
+// leaves at its most favourable value and every other unknown at its least; false when even that
+// does not pass the firing threshold. Not for known(…), which no value of the indicator decides.
+bool MayFireOnAnswer(const RuleBase& rule_base, int rule, int indicator, Evaluation& evaluation);
+
 // Brings one conclusion's certainty up to date from what is known now (no rule states, no
 // ranges): the step of trying out an answer.
 void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation);

@@ -111,8 +111,7 @@ QuestionReach::QuestionReach(const RuleBase& rule_base, Evaluation& baseline) {
   }
 }
 
-std::vector<int> IndicatorsWorthAsking(const RuleBase& rule_base, const Evaluation& evaluation,
-                                       const QuestionReach& reach) {
+std::vector<int> IndicatorsWorthAsking(const Evaluation& evaluation, const QuestionReach& reach) {
   std::vector<int> worth;
   auto add_unknown = [&](absl::Span<const int> indicators) {
     for (int indicator : indicators) {
@@ -203,12 +202,15 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     ++counted.indicators_tried;
     // An answer narrows the indicator's leaves from every value to one, so a reader's premise
     // afterwards lies inside the one it has now: a reader whose premise cannot reach the
-    // firing threshold now contributes nothing before and after any answer. Not so through
-    // known(…), which turns from false to true.
+    // firing threshold now contributes nothing before and after any answer. Nor does one that
+    // could fire only if another unknown it reads were known too (x and y, both unknown, the
+    // common case on a large base): MayFireOnAnswer. Not so through known(…), which turns from
+    // false to true.
     live_readers.clear();
     const bool through_known = rule_base.ReadThroughKnown(node);
     for (int rule : rule_base.ReaderRules(node)) {
-      if (through_known || evaluation.rules[rule].premise.hi > kFiringThreshold) {
+      if (through_known || (evaluation.rules[rule].premise.hi > kFiringThreshold &&
+                            MayFireOnAnswer(rule_base, rule, node, evaluation))) {
         live_readers.push_back(rule);
       }
     }

@@ -24,7 +24,7 @@ namespace align::inference {
 struct QuestionSearchStats {
   int indicators_tried = 0;
   int indicators_untried = 0;     // ruled out by their bound once `limit` were kept
-  int answers_tried = 0;          // one per value tried for an indicator
+  int answers_tried = 0;          // one per value tried for an indicator a reader could fire on
   int conclusions_evaluated = 0;  // by all the trials together
 };
 // `indicators`: the ones to consider, sorted; those known or not askable are passed over.
@@ -67,8 +67,7 @@ class QuestionReach {
 // On a large rule base read against a sparse assessment this is the difference between
 // trying what the assessment reached and trying every indicator. Costs a look at the partners
 // (QuestionReach::PartnersOf) of each fact written and conclusion moved.
-std::vector<int> IndicatorsWorthAsking(const RuleBase& rule_base, const Evaluation& evaluation,
-                                       const QuestionReach& reach);
+std::vector<int> IndicatorsWorthAsking(const Evaluation& evaluation, const QuestionReach& reach);
 
 }  // namespace align::inference
 
