@@ -168,29 +168,33 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
   // Answers are tried on `evaluation` itself; each trial is undone before the next. A
   // conclusion is re-evaluated only when a rule of it that reads something the trial changed
   // now contributes otherwise than in the real evaluation (its RuleState, which trials leave
-  // alone): `mark` flags them. Most answers change no rule, so most trials stop at the rules
-  // that read the indicator. A rule that reads two changed nodes is checked again after the
-  // later one (evaluation order), so its last check sees the trial's final values.
+  // alone), and only if it leads to a cause: `mark` flags them, and `due` holds them by
+  // evaluation rank, so that everything a conclusion reads is final before it is re-evaluated.
+  // Most answers change no rule, so most trials stop at the rules that read the indicator. A
+  // rule that reads two changed nodes is checked again after the later one, so its last check
+  // sees the trial's final values.
   std::vector<uint8_t>& stale = evaluation.mark;
-  std::vector<int> flagged;                     // nodes whose flag this trial set
+  const std::vector<int>& rank = rule_base.evaluation_rank();
+  std::vector<int> flagged;  // nodes whose flag this trial set
+  std::priority_queue<std::pair<int, int>, std::vector<std::pair<int, int>>, std::greater<>> due;
   std::vector<std::pair<int, double>> touched;  // conclusion, certainty before the trial
-  std::vector<double> cause_before;
+  std::vector<std::pair<size_t, double>> moved_causes;  // index into causes, change
   std::vector<Fact> candidates;
   std::vector<int> live_readers;  // of the indicator being tried: those an answer could change
   auto flag_rules = [&](absl::Span<const int> rules) {
     for (int rule : rules) {
       const RuleCore& core = rule_base.Core(rule);
       const int conclusion = core.conclusion;
-      if (stale[conclusion] != 0) continue;
+      if (stale[conclusion] != 0 || !rule_base.LeadsToCause(conclusion)) continue;
       if (NowContribution(rule_base, rule, evaluation) ==
           evaluation.rules[rule].contribution(core.cf)) {
         continue;
       }
       stale[conclusion] = 1;
       flagged.push_back(conclusion);
+      due.emplace(rank[conclusion], conclusion);
     }
   };
-  auto flag_readers = [&](int node) { flag_rules(rule_base.ReaderRules(node)); };
   for (size_t i = 0; i < by_bound.size(); ++i) {
     const auto [bound, node] = by_bound[i];
     // Ties on the reported impact break by id, so only a bound strictly below the last kept
@@ -215,11 +219,8 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
       }
     }
     if (live_readers.empty()) continue;
-    const std::vector<int>& downstream = rule_base.ToCauses(node);
     const std::vector<int>& causes = rule_base.CausesOf(node);
     const Fact unknown = evaluation.facts[node];
-    cause_before.clear();
-    for (int cause : causes) cause_before.push_back(evaluation.certainty[cause]);
 
     // The answer that moves a cause most.
     Scored entry{0, node, {}, -1, 0, cause_impact.size()};
@@ -233,24 +234,31 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
       // Most answers change no rule that reads the indicator: then no conclusion moves, and
       // neither does any cause.
       if (flagged.empty()) continue;
-      // In evaluation order, so that everything a conclusion reads is final first.
-      for (int d : downstream) {
-        if (stale[d] == 0) continue;
+      while (!due.empty()) {
+        const int d = due.top().second;
+        due.pop();
         const double before = evaluation.certainty[d];
         EvaluateCertainty(rule_base, d, evaluation);
         touched.emplace_back(d, before);
-        if (evaluation.certainty[d] != before) flag_readers(d);
+        if (evaluation.certainty[d] != before) flag_rules(rule_base.ReaderRules(d));
       }
-      for (size_t c = 0; c < causes.size(); ++c) {
-        double before = cause_before[c];
-        double after = evaluation.certainty[causes[c]];
-        double change = std::fabs(after - before);
+      // The causes that moved, in the order of `causes`, which settles ties; the others
+      // changed by 0, which changes nothing below.
+      moved_causes.clear();
+      for (auto [d, before] : touched) {
+        const double change = std::fabs(evaluation.certainty[d] - before);
+        if (change == 0 || rule_base.node(d).kind != NodeKind::kCause) continue;
+        const size_t c = std::lower_bound(causes.begin(), causes.end(), d) - causes.begin();
+        moved_causes.emplace_back(c, change);
+      }
+      std::sort(moved_causes.begin(), moved_causes.end());
+      for (auto [c, change] : moved_causes) {
         impact_of[c] = std::max(impact_of[c], change);
         if (change > entry.impact + 1e-12) {
           entry.impact = change;
           entry.best_value = candidate;
           entry.best_cause = causes[c];
-          entry.best_after = after;
+          entry.best_after = evaluation.certainty[causes[c]];
         }
       }
       // Back to the real evaluation before the next value.

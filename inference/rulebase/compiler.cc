@@ -706,11 +706,11 @@ class RuleBaseCompiler {
     return candidates;
   }
 
-  // Precomputes, per indicator, the part of the graph between it and the causes, and per
-  // conclusion the indicators behind it (see RuleBase::ToCauses, IndicatorsBehind).
+  // Precomputes, per indicator, the causes it can change, per conclusion whether it leads to a
+  // cause and the indicators behind it (see RuleBase::CausesOf, LeadsToCause,
+  // IndicatorsBehind).
   static void PlanQuestions(RuleBase& base) {
     const size_t n = base.nodes_.size();
-    base.to_causes_.assign(n, {});
     base.causes_of_.assign(n, {});
     base.indicators_behind_.assign(n, {});
     base.thresholds_.assign(n, {});
@@ -746,7 +746,8 @@ class RuleBaseCompiler {
       }
     }
     // Which nodes can reach a cause (causes included).
-    std::vector<char> leads_to_cause(n, 0);
+    std::vector<char>& leads_to_cause = base.leads_to_cause_;
+    leads_to_cause.assign(n, 0);
     for (int node : base.evaluation_order_) {
       if (base.nodes_[node].kind == NodeKind::kCause) leads_to_cause[node] = 1;
     }
@@ -798,14 +799,11 @@ class RuleBaseCompiler {
       std::sort(behind.begin(), behind.end());
       base.indicators_behind_[node].assign(behind.begin(), behind.end());
     }
-    // An indicator can change exactly the conclusions it is behind; walking them in evaluation
-    // order lists each indicator's plan already in that order.
+    // An indicator can change exactly the causes it is behind.
     for (int node : base.evaluation_order_) {
-      if (!leads_to_cause[node]) continue;
-      const bool cause = base.nodes_[node].kind == NodeKind::kCause;
+      if (base.nodes_[node].kind != NodeKind::kCause) continue;
       for (int indicator : base.indicators_behind_[node]) {
-        base.to_causes_[indicator].push_back(node);
-        if (cause) base.causes_of_[indicator].push_back(node);
+        base.causes_of_[indicator].push_back(node);
       }
     }
     base.askable_.assign(n, 0);

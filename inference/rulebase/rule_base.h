@@ -194,11 +194,12 @@ class RuleBase {
   // The same declarations laid out for the lookup of every observation of a diagnosis.
   const ObservationIndex& observation_index() const { return observation_index_; }
 
-  // For each indicator: the conclusions that lead to a cause and that it can change, in
-  // evaluation order (what to re-evaluate when asking about it), and those causes. Empty for
+  // For each indicator: the causes it can change, by node index (id order). Empty for
   // conclusions. Precomputed so that ranking questions does no graph search per diagnosis.
-  const std::vector<int>& ToCauses(int indicator) const { return to_causes_[indicator]; }
   const std::vector<int>& CausesOf(int indicator) const { return causes_of_[indicator]; }
+  // Whether the node is a cause or a conclusion that some cause reads, directly or through
+  // other conclusions (false for indicators): what an open question's trial re-evaluates.
+  bool LeadsToCause(int node) const { return leads_to_cause_[node] != 0; }
   // For each number indicator: every value the rules compare it with (thresholds, between and
   // ramp ends), sorted and distinct. Empty for other nodes.
   const std::vector<double>& Thresholds(int indicator) const { return thresholds_[indicator]; }
@@ -261,9 +262,10 @@ class RuleBase {
   std::vector<int> portfolio_nodes_;
   ObservationSchema schema_;
   ObservationIndex observation_index_;  // built from schema_ once it is final
-  std::vector<std::vector<int>> to_causes_, causes_of_, indicators_behind_;
+  std::vector<std::vector<int>> causes_of_, indicators_behind_;
   std::vector<int> askable_indicators_;
   std::vector<char> askable_;  // per node: whether it is in askable_indicators_
+  std::vector<char> leads_to_cause_;  // per node: LeadsToCause
   std::vector<RuleCore> cores_;
   std::vector<ValueType> value_types_;
   std::vector<int> conclusions_read_;
