@@ -537,6 +537,37 @@ TEST(OpenQuestions, AnswersThatMoveNoRuleReEvaluateNothing) {
   EXPECT_EQ(both_unknown.conclusions_evaluated, 4);
 }
 
+// A rule reading the indicator and a conclusion the answer moves sees each answer on its own:
+// 6.5 and 8.008 both make `x > 5` fire, but only 8.008 then fires `x > 8 and finding.d`. A
+// search that took answers alike to `x > 5` for alike would miss it.
+TEST(OpenQuestions, AnswersAlikeToOneRuleAreStillTriedWhereAChainedRuleTellsThemApart) {
+  constexpr char kChained[] = R"(rulebase chained.test version "1"
+  title: "Chained question test rules"
+indicator x: number
+  title: "X"
+  range: 0 .. 100
+finding finding.d
+  title: "D"
+cause cause.c
+  title: "C"
+rule dx: when x > 5 then finding.d
+rule cx: when x > 8 and finding.d then cause.c cf 0.9
+)";
+  QuestionSearchStats stats;
+  std::vector<proto::OpenQuestion> questions = Questions(kChained, proto::Assessment(), 10, &stats);
+  ASSERT_THAT(questions, SizeIs(1));
+  EXPECT_EQ(questions[0].indicator(), "x");
+  EXPECT_EQ(questions[0].impact(), 0.9);
+  EXPECT_EQ(questions[0].why(),
+            "The answer could change a cause's certainty by up to 0.9: if it were 8.008, "
+            "C (cause.c) would move from 0 to 0.9.");
+  // x's values tried: 4.995, 5, 6.5, 8 and 8.008. To both rules 5 is alike to 4.995 (neither
+  // fires) and 8 to 6.5 (`x > 5` only), so neither is followed. 6.5 moves finding.d alone,
+  // 8.008 finding.d and cause.c.
+  EXPECT_EQ(stats.answers_tried, 5);
+  EXPECT_EQ(stats.conclusions_evaluated, 3);
+}
+
 TEST(OpenQuestions, LimitKeepsTheHighestRanked) {
   EXPECT_THAT(IndicatorsOf(Questions(kQuestionRules, Assessment(kOffIsFalse), 2)),
               ElementsAre("a", "d"));

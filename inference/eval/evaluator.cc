@@ -300,6 +300,15 @@ bool MayFireOnAnswer(const RuleBase& rule_base, int rule, int indicator,
   return favoured.lo > kFiringThreshold;
 }
 
+void AppendLeavesReading(const RuleBase& rule_base, int rule, int indicator,
+                         const Evaluation& evaluation, std::vector<double>* values) {
+  for (const Op& op : rule_base.Plan(rule_base.Core(rule))) {
+    if (op.leaf >= 0 && op.node == indicator) {
+      values->push_back(EvaluateLeaf(op, evaluation, /*possible=*/false).lo);
+    }
+  }
+}
+
 void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation) {
   CertaintyAccumulator now;
   for (int index : rule_base.RulesOf(node)) {

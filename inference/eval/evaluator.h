@@ -211,6 +211,12 @@ double NowContribution(const RuleBase& rule_base, int rule, Evaluation& evaluati
 // does not pass the firing threshold. Not for known(…), which no value of the indicator decides.
 bool MayFireOnAnswer(const RuleBase& rule_base, int rule, int indicator, Evaluation& evaluation);
 
+// Appends the value of each leaf of the rule that reads `indicator`, in plan order: two values
+// of a known indicator alike here are alike to the rule, whatever else it reads. (A known fact
+// gives each leaf one value; the low end is appended.)
+void AppendLeavesReading(const RuleBase& rule_base, int rule, int indicator,
+                         const Evaluation& evaluation, std::vector<double>* values);
+
 // Brings one conclusion's certainty up to date from what is known now (no rule states, no
 // ranges): the step of trying out an answer.
 void EvaluateCertainty(const RuleBase& rule_base, int node, Evaluation& evaluation);

@@ -181,18 +181,25 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
   std::vector<std::pair<size_t, double>> moved_causes;  // index into causes, change
   std::vector<Fact> candidates;
   std::vector<int> live_readers;  // of the indicator being tried: those an answer could change
+  // Of the indicator being tried: the readers that also read a conclusion, and per answer
+  // tried, what the answer means to the readers (below).
+  std::vector<int> chained_readers;
+  std::vector<double> signatures;
+  auto flag_if_moved = [&](int rule, double contribution) {
+    const RuleCore& core = rule_base.Core(rule);
+    const int conclusion = core.conclusion;
+    if (stale[conclusion] != 0 || contribution == evaluation.rules[rule].contribution(core.cf)) {
+      return;
+    }
+    stale[conclusion] = 1;
+    flagged.push_back(conclusion);
+    due.emplace(rank[conclusion], conclusion);
+  };
   auto flag_rules = [&](absl::Span<const int> rules) {
     for (int rule : rules) {
-      const RuleCore& core = rule_base.Core(rule);
-      const int conclusion = core.conclusion;
+      const int conclusion = rule_base.Core(rule).conclusion;
       if (stale[conclusion] != 0 || !rule_base.LeadsToCause(conclusion)) continue;
-      if (NowContribution(rule_base, rule, evaluation) ==
-          evaluation.rules[rule].contribution(core.cf)) {
-        continue;
-      }
-      stale[conclusion] = 1;
-      flagged.push_back(conclusion);
-      due.emplace(rank[conclusion], conclusion);
+      flag_if_moved(rule, NowContribution(rule_base, rule, evaluation));
     }
   };
   for (size_t i = 0; i < by_bound.size(); ++i) {
@@ -210,9 +217,14 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     // could fire only if another unknown it reads were known too (x and y, both unknown, the
     // common case on a large base): MayFireOnAnswer. Not so through known(…), which turns from
     // false to true.
+    // And one whose conclusion leads to no cause cannot move one.
     live_readers.clear();
+    chained_readers.clear();
     const bool through_known = rule_base.ReadThroughKnown(node);
     for (int rule : rule_base.ReaderRules(node)) {
+      const RuleCore& core = rule_base.Core(rule);
+      if (!rule_base.LeadsToCause(core.conclusion)) continue;
+      if (!rule_base.ConclusionsReadBy(core).empty()) chained_readers.push_back(rule);
       if (through_known || (evaluation.rules[rule].premise.hi > kFiringThreshold &&
                             MayFireOnAnswer(rule_base, rule, node, evaluation))) {
         live_readers.push_back(rule);
@@ -227,10 +239,36 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     cause_impact.resize(cause_impact.size() + causes.size(), 0.0);
     double* const impact_of = &cause_impact[entry.first_cause_impact];
     Candidates(rule_base, node, &candidates);
+    signatures.clear();
     for (const Fact& candidate : candidates) {
       ++counted.answers_tried;
       evaluation.facts[node] = candidate;
-      flag_rules(live_readers);
+      // What this answer means to the readers: what each live one contributes now, and the
+      // leaves on the indicator of each that reads a conclusion too (a conclusion the trial
+      // moves can make such a rule see the answer otherwise). The other readers read facts
+      // alone and contribute nothing on any answer. Two answers alike here move every
+      // conclusion alike, so the second (which the first already scored, and which cannot
+      // score higher) is not followed.
+      const size_t first = signatures.size();
+      for (int rule : live_readers) {
+        signatures.push_back(NowContribution(rule_base, rule, evaluation));
+      }
+      for (int rule : chained_readers) {
+        AppendLeavesReading(rule_base, rule, node, evaluation, &signatures);
+      }
+      const auto answer = signatures.begin() + static_cast<ptrdiff_t>(first);
+      const auto stride = signatures.end() - answer;  // the same for every answer
+      bool seen = false;
+      for (auto earlier = signatures.begin(); earlier != answer && !seen; earlier += stride) {
+        seen = std::equal(answer, signatures.end(), earlier);
+      }
+      if (seen) {
+        signatures.resize(first);
+        continue;
+      }
+      for (size_t r = 0; r < live_readers.size(); ++r) {
+        flag_if_moved(live_readers[r], answer[static_cast<ptrdiff_t>(r)]);
+      }
       // Most answers change no rule that reads the indicator: then no conclusion moves, and
       // neither does any cause.
       if (flagged.empty()) continue;
