@@ -218,10 +218,20 @@ TEST(IncrementalEvaluation, RandomAssessmentsMatchFullEvaluation) {
   auto pool = std::make_shared<EvaluationPool>(rules);
   RandomAssessments random(*rules, 20261127);
   ASSERT_EQ(random.indicators().size(), 41u);  // the declared ones; the portfolio figures come from areas
+  // The rules reading the portfolio figures are exercised both ways: with the figure computed
+  // from the areas, and unknown for an assessment that lists none.
+  const int utilisation = *rules->FindNode("portfolio.capability_utilisation");
+  int utilisation_known = 0;
   for (int round = 0; round < 200; ++round) {
-    CheckBothWays(*rules, *pool, random.Next(), "round " + std::to_string(round));
+    const proto::Assessment assessment = random.Next();
+    Evaluation loaded(*rules);
+    LoadFacts(*rules, assessment, AnalysePortfolio(assessment), loaded);
+    utilisation_known += loaded.facts[utilisation].known ? 1 : 0;
+    CheckBothWays(*rules, *pool, assessment, "round " + std::to_string(round));
     if (testing::Test::HasFailure()) return;
   }
+  EXPECT_GT(utilisation_known, 40);
+  EXPECT_LT(utilisation_known, 160);
 }
 
 // Generated rule bases (tests/generated_rule_base.h): what the incremental path skips (rules

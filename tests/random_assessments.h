@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "inference/rulebase/rule_base.h"
@@ -15,7 +16,8 @@ namespace align::inference {
 
 class RandomAssessments {
  public:
-  RandomAssessments(const RuleBase& rules, uint64_t seed) : rules_(rules), random_(seed) {
+  RandomAssessments(const RuleBase& rules, uint64_t seed)
+      : rules_(rules), random_(seed), areas_random_(seed ^ 0x5eed5eed5eed5eed) {
     for (size_t node = 0; node < rules.nodes().size(); ++node) {
       const NodeInfo& info = rules.node(static_cast<int>(node));
       if (info.kind == NodeKind::kIndicator && !info.builtin) {
@@ -28,9 +30,12 @@ class RandomAssessments {
   const std::vector<int>& indicators() const { return indicators_; }
 
   // About a third of the indicators observed, different ones each time, with values anywhere
-  // in their range; one observation in five at confidence 0.5.
+  // in their range; one observation in five at confidence 0.5. Every other assessment lists one
+  // to five service areas, from which the built-in portfolio indicators are computed; they are
+  // drawn from a generator of their own, so the observations are those the seed always gave.
   proto::Assessment Next() {
     proto::Assessment assessment;
+    AddServiceAreas(assessment);
     for (int node : indicators_) {
       if (random_() % 3 != 0) continue;
       const NodeInfo& info = rules_.node(node);
@@ -54,8 +59,29 @@ class RandomAssessments {
   }
 
  private:
+  // Valid areas only: distinct names, positive weights, levels and utilisation in range.
+  void AddServiceAreas(proto::Assessment& assessment) {
+    std::mt19937_64& draw = areas_random_;
+    if (draw() % 2 != 0) return;
+    const int areas = 1 + static_cast<int>(draw() % 5);
+    for (int i = 0; i < areas; ++i) {
+      proto::ServiceArea& area = *assessment.add_service_areas();
+      area.set_name("area " + std::to_string(i));
+      if (draw() % 3 == 0) area.set_weight(0.5 + static_cast<double>(draw() % 10) / 2);
+      area.set_strategic_intent(draw() % 2 == 0);
+      area.set_market_space(draw() % 2 == 0);
+      area.set_opportunity(draw() % 2 == 0);
+      area.set_demand(static_cast<proto::Level>(draw() % 5));  // LEVEL_UNSPECIFIED .. HIGH
+      area.mutable_capability()->set_level(static_cast<proto::Level>(draw() % 5));
+      if (draw() % 2 == 0) {
+        area.mutable_capability()->set_utilisation(static_cast<double>(draw() % 101));
+      }
+    }
+  }
+
   const RuleBase& rules_;
   std::mt19937_64 random_;
+  std::mt19937_64 areas_random_;
   std::vector<int> indicators_;
 };
 
