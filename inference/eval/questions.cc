@@ -216,8 +216,7 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
     // firing threshold now contributes nothing before and after any answer. Nor does one that
     // could fire only if another unknown it reads were known too (x and y, both unknown, the
     // common case on a large base): MayFireOnAnswer. Not so through known(…), which turns from
-    // false to true.
-    // And one whose conclusion leads to no cause cannot move one.
+    // false to true. And a reader whose conclusion leads to no cause cannot move one.
     live_readers.clear();
     chained_readers.clear();
     const bool through_known = rule_base.ReadThroughKnown(node);
