@@ -67,13 +67,24 @@ constexpr double kRoundingSlack = 1e-9;
 
 QuestionReach::QuestionReach(const RuleBase& rule_base, Evaluation& baseline) {
   std::vector<Fact> candidates;
+  std::vector<int> live_readers;
   for (int node : rule_base.AskableIndicators()) {
+    // Only a reader that some answer could make fire, or that reads known(…), can change what
+    // it contributes (see RankOpenQuestions); in the baseline most read a second unknown.
+    live_readers.clear();
+    const bool through_known = rule_base.ReadThroughKnown(node);
+    for (int rule : rule_base.ReaderRules(node)) {
+      if (through_known || MayFireOnAnswer(rule_base, rule, node, baseline)) {
+        live_readers.push_back(rule);
+      }
+    }
+    if (live_readers.empty()) continue;
     const Fact unknown = baseline.facts[node];
     Candidates(rule_base, node, &candidates);
     bool moves = false;
     for (const Fact& candidate : candidates) {
       baseline.facts[node] = candidate;
-      for (int rule : rule_base.ReaderRules(node)) {
+      for (int rule : live_readers) {
         const double now = baseline.rules[rule].contribution(rule_base.Core(rule).cf);
         if (NowContribution(rule_base, rule, baseline) != now) {
           moves = true;
@@ -86,29 +97,31 @@ QuestionReach::QuestionReach(const RuleBase& rule_base, Evaluation& baseline) {
     if (moves) moving_the_baseline_.push_back(node);
   }
 
-  // Each rule's askable reads outside the list are partners of every node it reads.
+  // Each rule's askable reads outside the list are partners of every node it reads: gathered
+  // as (node, partner) pairs, sorted once, and packed into rows.
   const size_t n = rule_base.nodes().size();
   std::vector<char> moving(n, 0);
   for (int node : moving_the_baseline_) moving[node] = 1;
-  std::vector<std::vector<int>> partners(n);
+  std::vector<std::pair<int, int>> pairs;
   std::vector<int> outside;
   for (const Rule& rule : rule_base.rules()) {
     outside.clear();
     for (int read : rule.reads) {
       if (rule_base.Askable(read) && moving[read] == 0) outside.push_back(read);
     }
-    if (outside.empty()) continue;
     for (int read : rule.reads) {
-      partners[read].insert(partners[read].end(), outside.begin(), outside.end());
+      for (int partner : outside) pairs.emplace_back(read, partner);
     }
   }
-  partners_start_.assign(1, 0);
-  for (std::vector<int>& row : partners) {
-    std::sort(row.begin(), row.end());
-    row.erase(std::unique(row.begin(), row.end()), row.end());
-    partners_.insert(partners_.end(), row.begin(), row.end());
-    partners_start_.push_back(static_cast<int>(partners_.size()));
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  partners_.reserve(pairs.size());
+  partners_start_.assign(n + 1, 0);
+  for (const auto& [node, partner] : pairs) {
+    partners_.push_back(partner);
+    ++partners_start_[node + 1];
   }
+  for (size_t node = 0; node < n; ++node) partners_start_[node + 1] += partners_start_[node];
 }
 
 std::vector<int> IndicatorsWorthAsking(const Evaluation& evaluation, const QuestionReach& reach) {
