@@ -133,7 +133,6 @@ void Step(const Op& op, Stack& stack, LeafValue leaf_value) {
   }
 }
 
-
 // A leaf's value as the evaluation has it (RunPlanWith's usual `leaf_value`).
 struct LeafAsEvaluated {
   const Evaluation& evaluation;
