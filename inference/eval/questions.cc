@@ -54,6 +54,18 @@ double ImpactBound(const RuleBase& rule_base, const Evaluation& evaluation, int 
   return bound;
 }
 
+// Whether some answer about `indicator` could change what `rule`, which reads it, contributes
+// on `evaluation`. An answer narrows the indicator's leaves from every value to one, so a rule
+// whose premise cannot pass the firing threshold now contributes nothing before and after any
+// answer; nor does one that could fire only if another unknown it reads were known too (x and
+// y, both unknown, the usual reader on a large base): MayFireOnAnswer. Not so through
+// known(…), which turns from false to true.
+bool AnswerCanMove(const RuleBase& rule_base, int rule, int indicator, Evaluation& evaluation) {
+  return rule_base.ReadThroughKnown(indicator) ||
+         (evaluation.rules[rule].premise.hi > kFiringThreshold &&
+          MayFireOnAnswer(rule_base, rule, indicator, evaluation));
+}
+
 // Impact as reported, to four places: what the ranking compares.
 int64_t Reported(double impact) { return std::llround(impact * 1e4); }
 
@@ -69,30 +81,22 @@ QuestionReach::QuestionReach(const RuleBase& rule_base, Evaluation& baseline) {
   std::vector<Fact> candidates;
   std::vector<int> live_readers;
   for (int node : rule_base.AskableIndicators()) {
-    // Only a reader that some answer could make fire, or that reads known(…), can change what
-    // it contributes (see RankOpenQuestions); in the baseline most read a second unknown.
+    // Only the readers an answer could move are tried (in the baseline most read a second
+    // unknown).
     live_readers.clear();
-    const bool through_known = rule_base.ReadThroughKnown(node);
     for (int rule : rule_base.ReaderRules(node)) {
-      if (through_known || MayFireOnAnswer(rule_base, rule, node, baseline)) {
-        live_readers.push_back(rule);
-      }
+      if (AnswerCanMove(rule_base, rule, node, baseline)) live_readers.push_back(rule);
     }
     if (live_readers.empty()) continue;
     const Fact unknown = baseline.facts[node];
     Candidates(rule_base, node, &candidates);
-    bool moves = false;
-    for (const Fact& candidate : candidates) {
-      baseline.facts[node] = candidate;
-      for (int rule : live_readers) {
-        const double now = baseline.rules[rule].contribution(rule_base.Core(rule).cf);
-        if (NowContribution(rule_base, rule, baseline) != now) {
-          moves = true;
-          break;
-        }
-      }
-      if (moves) break;
-    }
+    const bool moves = std::any_of(candidates.begin(), candidates.end(), [&](const Fact& answer) {
+      baseline.facts[node] = answer;
+      return std::any_of(live_readers.begin(), live_readers.end(), [&](int rule) {
+        return NowContribution(rule_base, rule, baseline) !=
+               baseline.rules[rule].contribution(rule_base.Core(rule).cf);
+      });
+    });
     baseline.facts[node] = unknown;
     if (moves) moving_the_baseline_.push_back(node);
   }
@@ -224,23 +228,15 @@ std::vector<proto::OpenQuestion> RankOpenQuestions(const RuleBase& rule_base,
       break;
     }
     ++counted.indicators_tried;
-    // An answer narrows the indicator's leaves from every value to one, so a reader's premise
-    // afterwards lies inside the one it has now: a reader whose premise cannot reach the
-    // firing threshold now contributes nothing before and after any answer. Nor does one that
-    // could fire only if another unknown it reads were known too (x and y, both unknown, the
-    // common case on a large base): MayFireOnAnswer. Not so through known(…), which turns from
-    // false to true. And a reader whose conclusion leads to no cause cannot move one.
+    // The readers an answer could move (AnswerCanMove), of those whose conclusion leads to a
+    // cause: no other can move one.
     live_readers.clear();
     chained_readers.clear();
-    const bool through_known = rule_base.ReadThroughKnown(node);
     for (int rule : rule_base.ReaderRules(node)) {
       const RuleCore& core = rule_base.Core(rule);
       if (!rule_base.LeadsToCause(core.conclusion)) continue;
       if (!rule_base.ConclusionsReadBy(core).empty()) chained_readers.push_back(rule);
-      if (through_known || (evaluation.rules[rule].premise.hi > kFiringThreshold &&
-                            MayFireOnAnswer(rule_base, rule, node, evaluation))) {
-        live_readers.push_back(rule);
-      }
+      if (AnswerCanMove(rule_base, rule, node, evaluation)) live_readers.push_back(rule);
     }
     if (live_readers.empty()) continue;
     const std::vector<int>& causes = rule_base.CausesOf(node);
